@@ -1,0 +1,45 @@
+# gatehouse build, test and demo entry points. `make test` is what CI runs.
+GO        ?= go
+STATICCHECK_VERSION ?= v0.7.0
+BIN       := bin
+PKGS      := ./...
+
+.PHONY: all build test test-short check fmt vet staticcheck tidy demo setup bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+setup:
+	@bash scripts/setup.sh
+
+## test: set up the machine (once) and run every test with the race detector.
+test: setup
+	$(GO) test -race -count=1 -timeout 45m $(PKGS)
+
+## test-short: unit tests only, no emulator.
+test-short:
+	$(GO) test -short -count=1 $(PKGS)
+
+## check: what to run before a commit.
+check: fmt vet staticcheck tidy test
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	GOFLAGS= $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
+
+tidy:
+	$(GO) mod tidy -diff
+
+## demo: the sandbox demo (declare, apply, log in, use an account, audit).
+demo: setup build
+	bash scripts/demo.sh
+
+clean:
+	rm -rf $(BIN)

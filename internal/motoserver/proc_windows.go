@@ -1,0 +1,5 @@
+package motoserver
+
+import "syscall"
+
+func sysProcAttr() *syscall.SysProcAttr { return nil }
