@@ -134,6 +134,7 @@ Engineer: login, logout, list, profiles, exec, env, credential-process, console,
 	root.AddGroup(&cobra.Group{ID: "admin", Title: "Admin commands:"}, &cobra.Group{ID: "engineer", Title: "Engineer commands:"})
 	for _, c := range []*cobra.Command{
 		newValidateCmd(d),
+		newShowCmd(d),
 	} {
 		root.AddCommand(c)
 	}

@@ -13,10 +13,14 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
 
-// Load reads, decodes and validates the model at path. On any problem it
-// returns the partially decoded model and a Problems error listing them all.
+// Load reads, decodes and validates the model at path, and checks that the
+// files it refers to (SAML metadata) exist and hold what they should. On any
+// problem it returns the partially decoded model and a Problems error
+// listing them all, sorted. It never writes anything.
 func Load(path string) (*Model, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -24,6 +28,7 @@ func Load(path string) (*Model, error) {
 	}
 	m, probs := Parse(path, data)
 	probs = append(probs, Validate(m)...)
+	probs = append(probs, checkFiles(m)...)
 	if len(probs) > 0 {
 		return m, probs.Sort()
 	}
@@ -36,7 +41,9 @@ func Load(path string) (*Model, error) {
 func Parse(file string, data []byte) (*Model, Problems) {
 	d := &decoder{file: file, anchors: map[string]ast.Node{}}
 	m := &Model{File: file}
-	f, err := parser.ParseBytes(data, 0)
+	// Duplicate keys are reported by the decoder, with the other problems,
+	// rather than stopping the parser at the first.
+	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		d.syntaxError(err)
 		return m, d.probs.Sort()
@@ -56,8 +63,23 @@ func Parse(file string, data []byte) (*Model, Problems) {
 		d.probs = append(d.probs, Problem{Pos: Pos{File: file, Line: 1, Col: 1}, Message: "the file holds no access model", Hint: "start with `version: 1`"})
 		return m, d.probs
 	}
+	// Anchors may be defined anywhere, even under a key gatehouse does not
+	// know (reported as unknown), and still serve the aliases that use them.
+	ast.Walk(anchorCollector(d.anchors), body)
 	d.decodeModel(body, m)
+	m.Positions = map[string]Pos{}
+	d.index(body, "", m.Positions, 0)
 	return m, d.probs.Sort()
+}
+
+// anchorCollector records every anchor of a document, in document order.
+type anchorCollector map[string]ast.Node
+
+func (a anchorCollector) Visit(n ast.Node) ast.Visitor {
+	if an, ok := n.(*ast.AnchorNode); ok && an.Name != nil {
+		a[an.Name.String()] = an.Value
+	}
+	return a
 }
 
 type decoder struct {
@@ -84,6 +106,18 @@ func (d *decoder) syntaxError(err error) {
 func (d *decoder) pos(n ast.Node) Pos {
 	if n == nil {
 		return Pos{File: d.file}
+	}
+	// A block mapping's token is the colon of its first entry; point at the
+	// first key instead, where a reader's eye goes.
+	switch v := n.(type) {
+	case *ast.MappingValueNode:
+		if v.Key != nil {
+			return d.pos(v.Key)
+		}
+	case *ast.MappingNode:
+		if !v.IsFlowStyle && len(v.Values) > 0 && v.Values[0] != nil && v.Values[0].Key != nil {
+			return d.pos(v.Values[0].Key)
+		}
 	}
 	tk := n.GetToken()
 	if tk == nil || tk.Position == nil {
@@ -171,14 +205,8 @@ func (d *decoder) mapping(n ast.Node, what string) ([]entry, bool) {
 			out = append(out, inner...)
 			continue
 		}
-		kn := d.resolve(mv.Key)
-		key := ""
-		if sc, ok := kn.(ast.ScalarNode); ok && kn != nil {
-			key = fmt.Sprint(sc.GetValue())
-			if s, ok := kn.(*ast.StringNode); ok {
-				key = s.Value
-			}
-		} else {
+		key, ok := keyString(d.resolve(mv.Key))
+		if !ok {
 			d.errorf(mv.Key, "use a plain name as the key", "%s has a key that is not a plain name", what)
 			continue
 		}
@@ -297,6 +325,15 @@ func (d *decoder) strList(n ast.Node, what string) ([]string, []Pos) {
 	var out []string
 	var pos []Pos
 	for _, item := range seq.Values {
+		switch rn := d.resolve(item); rn.(type) {
+		case *ast.MappingNode, *ast.MappingValueNode:
+			hint := "write one name or ARN per entry"
+			if text, ok := colonText(rn); ok {
+				hint = fmt.Sprintf("quote it as %q: inside brackets YAML can read text with a colon as key: value", text)
+			}
+			d.errorf(item, hint, "%s entry is a mapping, not a string", what)
+			continue
+		}
 		s := d.str(item, what+" entry")
 		if s == "" {
 			d.errorf(item, "remove the empty entry", "empty entry in %s", what)
@@ -306,6 +343,34 @@ func (d *decoder) strList(n ast.Node, what string) ([]string, []Pos) {
 		pos = append(pos, d.pos(item))
 	}
 	return out, pos
+}
+
+// colonText rebuilds the text of a one-entry mapping of two plain scalars,
+// such as arn:aws:iam::aws:policy/X that YAML split at its first colon.
+func colonText(n ast.Node) (string, bool) {
+	var mv *ast.MappingValueNode
+	switch v := n.(type) {
+	case *ast.MappingValueNode:
+		mv = v
+	case *ast.MappingNode:
+		if len(v.Values) != 1 {
+			return "", false
+		}
+		mv = v.Values[0]
+	}
+	if mv == nil {
+		return "", false
+	}
+	k, ok1 := mv.Key.(*ast.StringNode)
+	val, ok2 := mv.Value.(*ast.StringNode)
+	if !ok1 || !ok2 || mv.Start == nil || val.Token == nil || mv.Start.Position == nil || val.Token.Position == nil {
+		return "", false
+	}
+	sep := ":"
+	if val.Token.Position.Column > mv.Start.Position.Column+1 {
+		sep = ": "
+	}
+	return k.Value + sep + val.Value, true
 }
 
 func (d *decoder) strMap(n ast.Node, what string) map[string]string {
@@ -431,20 +496,12 @@ func (d *decoder) policyJSON(n ast.Node, what string) string {
 	case nil, *ast.NullNode:
 		return ""
 	case *ast.StringNode, *ast.LiteralNode:
-		s := strings.TrimSpace(d.str(n, what))
-		var v any
-		dec := json.NewDecoder(strings.NewReader(s))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			d.errorf(n, "write the policy as YAML, or as a JSON string that parses", "%s is not valid JSON: %v", what, err)
-			return ""
-		}
-		out, err := json.Marshal(json.RawMessage(s)) // compacts, keeps key order
+		out, err := policy.Compact(strings.TrimSpace(d.str(n, what)))
 		if err != nil {
 			d.errorf(n, "write the policy as YAML, or as a JSON string that parses", "%s is not valid JSON: %v", what, err)
 			return ""
 		}
-		return string(out)
+		return out
 	case *ast.MappingNode, *ast.MappingValueNode:
 		var b strings.Builder
 		d.writeJSON(&b, n, what)

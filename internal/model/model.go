@@ -6,6 +6,7 @@ package model
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -47,6 +48,40 @@ type Model struct {
 	PermissionSets []PermissionSet
 	Assignments    []Assignment
 	Roles          []Role
+	// Positions maps the path of every key and list entry of the file to
+	// where its value is written, so that checks made after loading can
+	// point at the exact line: "identity_center.region",
+	// "permission_sets.Admin.session_duration", "assignments[0].groups[1]",
+	// "roles.Deploy.trust[0].account",
+	// "permission_sets.Admin.inline_policy.Statement[0].Effect". See At.
+	Positions map[string]Pos
+}
+
+// At returns where the value at path is written. When path itself was not
+// recorded (an optional key left out), it returns the position of the
+// nearest enclosing path that was, and the start of the file as a last
+// resort, so the result always has a line.
+func (m *Model) At(path string) Pos {
+	for p := path; p != ""; p = parentPath(p) {
+		if pos, ok := m.Positions[p]; ok {
+			return pos
+		}
+	}
+	return Pos{File: m.File, Line: 1, Col: 1}
+}
+
+// parentPath strips the last segment of a position path: "a.b[2]" -> "a.b",
+// "a.b" -> "a", "a" -> "".
+func parentPath(p string) string {
+	if strings.HasSuffix(p, "]") {
+		if i := strings.LastIndexByte(p, '['); i >= 0 {
+			return p[:i]
+		}
+	}
+	if i := strings.LastIndexByte(p, '.'); i >= 0 {
+		return p[:i]
+	}
+	return ""
 }
 
 // IdentityCenter holds the identity_center settings.

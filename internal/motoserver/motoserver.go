@@ -34,6 +34,11 @@ type Options struct {
 	Log io.Writer
 	// StartTimeout bounds the wait for the server to answer; default 60 s.
 	StartTimeout time.Duration
+	// Preamble is Python code run in the server process before moto's server
+	// starts, e.g. to extend moto where it lacks a feature (the sandbox uses
+	// it to let CreateAccount take a requested account ID). Empty runs
+	// `python3 -m moto.server` as is.
+	Preamble string
 }
 
 // Server is a running moto server on a loopback port.
@@ -89,7 +94,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
-	cmd := exec.Command(python, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0")
+	args := []string{"-m", "moto.server"}
+	if opts.Preamble != "" {
+		args = []string{"-c", opts.Preamble + "\nimport moto.server\nmoto.server.main()\n"}
+	}
+	cmd := exec.Command(python, append(args, "-H", "127.0.0.1", "-p", "0")...)
 	env := make([]string, 0, len(os.Environ())+1)
 	for _, kv := range os.Environ() {
 		// MOTO_ACCOUNT_ID pins every request to one account and so disables

@@ -113,6 +113,23 @@ type Role struct {
 	MaxSessionDuration int               // seconds, 3600..43200
 	Tags               map[string]string
 	Managed            bool // live only: carries gatehouse's ownership tag
+	// PermissionsBoundary is the ARN of the role's permissions boundary
+	// policy, "" when none (a hop role carries its permission set's).
+	PermissionsBoundary string
+	// Adopt is desired only: take over a same-named role not made by
+	// gatehouse (the model's adopt: true) instead of reporting it.
+	Adopt bool
+}
+
+// SAMLProvider is an IAM SAML identity provider in one account (the SAML
+// path of an external account, see docs/cross-account.md).
+type SAMLProvider struct {
+	AccountID        string
+	Name             string
+	MetadataDocument string // the identity provider's SAML metadata XML
+	Tags             map[string]string
+	ARN              string // live only
+	Managed          bool   // live only: carries gatehouse's ownership tag
 }
 
 // State is one side of a comparison. Maps are keyed by name; Roles by
@@ -123,10 +140,15 @@ type State struct {
 	PermissionSets map[string]PermissionSet
 	Assignments    []Assignment // sorted, no duplicates
 	Roles          map[string]Role
+	// SAMLProviders is keyed by "accountID/name" (SAMLProviderKey).
+	SAMLProviders map[string]SAMLProvider
 }
 
 // RoleKey is the key of a role in State.Roles.
 func RoleKey(accountID, name string) string { return accountID + "/" + name }
+
+// SAMLProviderKey is the key of a SAML provider in State.SAMLProviders.
+func SAMLProviderKey(accountID, name string) string { return accountID + "/" + name }
 
 // New returns an empty State with its maps made.
 func New() *State {
@@ -135,5 +157,6 @@ func New() *State {
 		Groups:         map[string]Group{},
 		PermissionSets: map[string]PermissionSet{},
 		Roles:          map[string]Role{},
+		SAMLProviders:  map[string]SAMLProvider{},
 	}
 }

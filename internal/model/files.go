@@ -1,0 +1,87 @@
+package model
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// maxMetadataSize bounds the SAML metadata file read while validating.
+const maxMetadataSize = 1 << 20
+
+// MetadataPath returns where the SAML metadata file of an account is:
+// relative paths are relative to the directory of the model file.
+func (m *Model) MetadataPath(s *SAMLAccess) string {
+	if s == nil {
+		return ""
+	}
+	if s.Metadata == "" || filepath.IsAbs(s.Metadata) {
+		return s.Metadata
+	}
+	return filepath.Join(filepath.Dir(m.File), s.Metadata)
+}
+
+// checkFiles checks the files a model refers to: each SAML metadata file
+// exists and is the metadata of an identity provider. Load calls it; it
+// reads files but never writes.
+func checkFiles(m *Model) Problems {
+	var probs Problems
+	for _, a := range m.Accounts {
+		if a.SAML == nil || a.SAML.Metadata == "" {
+			continue
+		}
+		at := m.At("accounts." + a.Name + ".saml.metadata")
+		path := m.MetadataPath(a.SAML)
+		if err := checkMetadata(path); err != nil {
+			hint := "download the metadata of the Identity Center application \"External AWS Account\" and give its path, relative to the model file"
+			if errors.Is(err, fs.ErrNotExist) {
+				probs = append(probs, Problem{Pos: at, Message: fmt.Sprintf("saml metadata file %s does not exist", path), Hint: hint})
+				continue
+			}
+			probs = append(probs, Problem{Pos: at, Message: fmt.Sprintf("saml metadata file %s: %v", path, err), Hint: hint})
+		}
+	}
+	return probs
+}
+
+// checkMetadata reports whether the file at path is SAML 2.0 metadata with
+// an identity provider descriptor.
+func checkMetadata(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := xml.NewDecoder(io.LimitReader(f, maxMetadataSize))
+	root := ""
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("not valid XML: %v", err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if root == "" {
+			root = se.Name.Local
+			if root != "EntityDescriptor" {
+				return fmt.Errorf("is not SAML metadata: its root element is %s, not EntityDescriptor", root)
+			}
+		}
+		if se.Name.Local == "IDPSSODescriptor" {
+			return nil
+		}
+	}
+	if root == "" {
+		return errors.New("is empty")
+	}
+	return errors.New("describes no identity provider (no IDPSSODescriptor element)")
+}

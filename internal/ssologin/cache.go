@@ -1,0 +1,119 @@
+package ssologin
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// ErrNotFound is returned by a Store that holds no token for a key.
+var ErrNotFound = errors.New("no cached token")
+
+// Store keeps SSO tokens by cache key (the sso-session name, or the start
+// URL of a legacy profile).
+type Store interface {
+	Load(key string) (*Token, error) // ErrNotFound when there is none
+	Save(key string, t *Token) error
+	Delete(key string) error
+	// Where describes where a key's token lives, for messages.
+	Where(key string) string
+}
+
+// CacheKey returns the AWS CLI's cache file name (without ".json") for a
+// key: the lowercase hex SHA-1 of the session name or start URL.
+func CacheKey(key string) string {
+	sum := sha1.Sum([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// FileStore is the AWS CLI's token cache directory, ~/.aws/sso/cache.
+type FileStore struct{ Dir string }
+
+// Path returns the cache file of key.
+func (s FileStore) Path(key string) string {
+	return filepath.Join(s.Dir, CacheKey(key)+".json")
+}
+
+// Where implements Store.
+func (s FileStore) Where(key string) string { return s.Path(key) }
+
+// Load implements Store.
+func (s FileStore) Load(key string) (*Token, error) {
+	data, err := os.ReadFile(s.Path(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the token cache: %w", err)
+	}
+	return decodeToken(data, s.Path(key))
+}
+
+func decodeToken(data []byte, where string) (*Token, error) {
+	var t Token
+	if err := json.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("reading the token in %s: %w", where, err)
+	}
+	if t.AccessToken == "" || t.ExpiresAt.IsZero() {
+		return nil, fmt.Errorf("the token in %s has no accessToken or expiresAt", where)
+	}
+	return &t, nil
+}
+
+// Save implements Store: the file is written atomically with mode 0600 in a
+// 0700 directory.
+func (s FileStore) Save(key string, t *Token) error {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return WritePrivateFile(s.Path(key), data)
+}
+
+// Delete implements Store; a missing file is not an error.
+func (s FileStore) Delete(key string) error {
+	if err := os.Remove(s.Path(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the cached token: %w", err)
+	}
+	return nil
+}
+
+// WritePrivateFile writes a secret: the directory is created 0700 if
+// missing, and the file replaced atomically (temp file, fsync, rename) with
+// mode 0600, so no reader ever sees half a file and no other user can read
+// it.
+func WritePrivateFile(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(0o600); err == nil {
+		if _, err = tmp.Write(data); err == nil {
+			err = tmp.Sync()
+		}
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
