@@ -195,16 +195,6 @@ func stopPID(pid int, grace time.Duration) (killed bool, err error) {
 	return true, fmt.Errorf("pid %d is still running after SIGKILL", pid)
 }
 
-// envValue returns the value of key in a KEY=VALUE list.
-func envValue(env []string, key string) string {
-	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
-}
-
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@") == "" {

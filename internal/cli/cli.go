@@ -40,6 +40,9 @@ type Deps struct {
 	// progress bars, prompts).
 	StdoutTTY bool
 	StderrTTY bool
+	// StdinTTY says whether stdin is a terminal, where a person can answer
+	// a confirmation prompt (apply).
+	StdinTTY bool
 	// OpenBrowser opens a URL for the user; nil means print it only.
 	OpenBrowser func(url string) error
 	// Version overrides the version reported by --version.
@@ -56,6 +59,9 @@ func DefaultDeps() Deps {
 		Now:       time.Now,
 		StdoutTTY: isTerminal(os.Stdout),
 		StderrTTY: isTerminal(os.Stderr),
+		StdinTTY:  isTerminal(os.Stdin),
+		// Engineer commands (login, console) open URLs with it.
+		OpenBrowser: openBrowser(os.Getenv),
 	}
 }
 
@@ -135,6 +141,18 @@ Engineer: login, logout, list, profiles, exec, env, credential-process, console,
 	for _, c := range []*cobra.Command{
 		newValidateCmd(d),
 		newShowCmd(d),
+		newPlanCmd(d),
+		newApplyCmd(d),
+		newImportCmd(d),
+		newLoginCmd(d),
+		newLogoutCmd(d),
+		newListCmd(d),
+		newProfilesCmd(d),
+		newExecCmd(d),
+		newEnvCmd(d),
+		newCredentialProcessCmd(d),
+		newConsoleCmd(d),
+		newWhoamiCmd(d),
 	} {
 		root.AddCommand(c)
 	}

@@ -103,6 +103,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"orgfixture": cmdOrgFixture,
 	"expand":     cmdExpand,
 	"exitcode":   cmdExitCode,
+	"ssoassign":  cmdSSOAssign, // identitycenter_script_test.go
 }
 
 // motoConfig is an aws.Config for the management account in moto.

@@ -128,9 +128,9 @@ func TestResolve(t *testing.T) {
 
 func TestDefaultSessionName(t *testing.T) {
 	for in, want := range map[string]string{
-		"alice":                "gatehouse-alice",
-		"":                     "gatehouse",
-		"DOMAIN\\bob smith":    "gatehouse-DOMAIN-bob-smith",
+		"alice":                 "gatehouse-alice",
+		"":                      "gatehouse",
+		"DOMAIN\\bob smith":     "gatehouse-DOMAIN-bob-smith",
 		strings.Repeat("x", 99): "gatehouse-" + strings.Repeat("x", 54),
 	} {
 		if got := DefaultSessionName(in); got != want {

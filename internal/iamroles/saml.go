@@ -86,8 +86,9 @@ func (c *Client) CreateSAMLProvider(ctx context.Context, p state.SAMLProvider) (
 	return aws.ToString(out.SAMLProviderArn), nil
 }
 
-// UpdateSAMLProvider uploads the desired metadata document and tags to a
-// provider gatehouse manages.
+// UpdateSAMLProvider uploads the desired metadata document to a provider
+// gatehouse manages when it says something else (trust.SameMetadata), and
+// adds the desired tags.
 func (c *Client) UpdateSAMLProvider(ctx context.Context, desired, live state.SAMLProvider) error {
 	if !live.Managed {
 		return &UnmanagedError{Kind: "SAML provider", AccountID: live.AccountID, Account: c.label(live.AccountID), Name: live.Name}
@@ -97,7 +98,7 @@ func (c *Client) UpdateSAMLProvider(ctx context.Context, desired, live state.SAM
 		return err
 	}
 	arn := aws.String(trust.SAMLProviderARN(live.AccountID, live.Name))
-	if strings.TrimSpace(desired.MetadataDocument) != strings.TrimSpace(live.MetadataDocument) {
+	if !trust.SameMetadata(desired.MetadataDocument, live.MetadataDocument) {
 		if _, err := cl.UpdateSAMLProvider(ctx, &iam.UpdateSAMLProviderInput{SAMLProviderArn: arn, SAMLMetadataDocument: aws.String(desired.MetadataDocument)}); err != nil {
 			return c.fail(live.AccountID, "updating SAML provider "+live.Name, err)
 		}

@@ -78,13 +78,24 @@ func TestSAMLPath(t *testing.T) {
 	got.Managed = true
 	got.Tags = desired.Tags
 	changed := desired
-	changed.MetadataDocument = strings.Replace(desired.MetadataDocument, "emailAddress", "unspecified", 1)
+	changed.MetadataDocument = strings.ReplaceAll(desired.MetadataDocument, "portal.sso.eu-west-1.", "portal.sso.eu-west-2.")
 	if err := c.UpdateSAMLProvider(ctx, changed, got); err != nil {
 		t.Fatalf("UpdateSAMLProvider() error: %v", err)
 	}
 	providers, _ = c.ReadSAMLProviders(ctx, w.external)
 	if len(providers) != 1 || providers[0].MetadataDocument != changed.MetadataDocument {
-		t.Errorf("metadata after update = %+v, want the new document", providers)
+		t.Fatalf("metadata after update = %+v, want the new document", providers)
+	}
+	// A document that only differs in layout is not uploaded again.
+	got.MetadataDocument = changed.MetadataDocument
+	reformatted := changed
+	reformatted.MetadataDocument = strings.ReplaceAll(changed.MetadataDocument, "\n    ", "\n\t")
+	if err := c.UpdateSAMLProvider(ctx, reformatted, got); err != nil {
+		t.Fatalf("UpdateSAMLProvider() error: %v", err)
+	}
+	providers, _ = c.ReadSAMLProviders(ctx, w.external)
+	if len(providers) != 1 || providers[0].MetadataDocument != changed.MetadataDocument {
+		t.Errorf("a layout-only change was uploaded: %+v", providers)
 	}
 	if err := c.DeleteSAMLProvider(ctx, got); err != nil {
 		t.Fatalf("DeleteSAMLProvider() error: %v", err)

@@ -438,10 +438,13 @@ func (d *decoder) duration(n ast.Node, what string) time.Duration {
 // accountID reads a 12-digit account ID, catching YAML's number traps.
 func (d *decoder) accountID(n ast.Node, what string) string {
 	n = d.resolve(n)
-	const hint = `quote account IDs: id: "012345678901"`
+	hint := `quote account IDs: id: "012345678901"`
+	if tk := tokenOf(n); tk != nil && tk.Value != "" {
+		hint = fmt.Sprintf("quote it, as every account ID should be: %q", tk.Value)
+	}
 	switch v := n.(type) {
 	case nil, *ast.NullNode:
-		d.errorf(n, hint, "%s is empty", what)
+		d.errorf(n, `write the 12 digits, quoted: id: "012345678901"`, "%s is empty", what)
 		return ""
 	case *ast.StringNode:
 		quoted := v.Token != nil && (v.Token.Type == token.DoubleQuoteType || v.Token.Type == token.SingleQuoteType)
@@ -466,12 +469,20 @@ func (d *decoder) accountID(n ast.Node, what string) string {
 		}
 		return raw
 	case *ast.FloatNode:
-		d.errorf(n, hint, "%s %s is read by YAML as a decimal number, not an account ID", what, v.Token.Value)
+		d.errorf(n, "write the 12 digits, quoted: id: \"012345678901\"", "%s %s is read by YAML as a decimal number, not an account ID", what, v.Token.Value)
 		return v.Token.Value
 	default:
-		d.errorf(n, hint, "%s must be a 12-digit account ID, not %s", what, describe(n))
+		d.errorf(n, `write the 12 digits, quoted: id: "012345678901"`, "%s must be a 12-digit account ID, not %s", what, describe(n))
 		return ""
 	}
+}
+
+// tokenOf returns the token of a node, or nil.
+func tokenOf(n ast.Node) *token.Token {
+	if n == nil {
+		return nil
+	}
+	return n.GetToken()
 }
 
 func isAccountID(s string) bool { return len(s) == 12 && isDigits(s) }

@@ -335,11 +335,11 @@ func TestParentPath(t *testing.T) {
 
 func TestFormatDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		13 * time.Hour:            "13h",
-		30 * time.Minute:          "30m",
-		90 * time.Minute:          "1h30m",
+		13 * time.Hour:             "13h",
+		30 * time.Minute:           "30m",
+		90 * time.Minute:           "1h30m",
 		12*time.Hour + time.Second: "12h0m1s",
-		500 * time.Millisecond:    "500ms",
+		500 * time.Millisecond:     "500ms",
 	} {
 		if got := formatDuration(d); got != want {
 			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)

@@ -259,9 +259,9 @@ const (
 	trustFrame    = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":[]},"Action":"sts:AssumeRole"}]}`
 	assumeFrame   = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":[]}]}`
 	bareAccount   = `"111111111111",`
-	ssoRoleMin    = `"*AWSReservedSSO__*",` // plus the permission set name
+	ssoRoleMin    = `"*AWSReservedSSO__*",`   // plus the permission set name
 	roleARNMin    = `"arn:aws:iam::*:role/",` // plus the role name
-	listEntryMin  = `"",`                    // quotes and comma around a value
+	listEntryMin  = `"",`                     // quotes and comma around a value
 	conditionsMin = `,"Condition":{"":{"":""}}`
 )
 

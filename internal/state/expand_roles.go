@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -43,13 +44,13 @@ func expandRoles(m *model.Model, org *Organization, s *State) error {
 			return os.ReadFile(path)
 		},
 	})
+	var probs model.Problems
+	if errors.As(err, &probs) {
+		return &ExpandError{Problems: probs}
+	}
 	if err != nil {
-		if probs, ok := err.(model.Problems); ok {
-			return &ExpandError{Problems: probs}
-		}
 		return err
 	}
-	var probs model.Problems
 	for _, r := range res.Roles {
 		s.Roles[RoleKey(r.AccountID, r.Name)] = Role{
 			AccountID:           r.AccountID,

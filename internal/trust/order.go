@@ -58,10 +58,15 @@ func CreateOrder(docs map[string]string) ([]string, error) {
 	deps := make(map[string][]string, len(docs))
 	dependents := map[string][]string{}
 	pending := make(map[string]int, len(docs))
+	parsed := map[string][]string{} // roles of one model role share a document
 	for _, k := range slices.Sorted(maps.Keys(docs)) {
-		names, err := ExactPrincipals(docs[k])
-		if err != nil {
-			return nil, fmt.Errorf("reading the trust policy of role %s: %w", k, err)
+		names, ok := parsed[docs[k]]
+		if !ok {
+			var err error
+			if names, err = ExactPrincipals(docs[k]); err != nil {
+				return nil, fmt.Errorf("reading the trust policy of role %s: %w", k, err)
+			}
+			parsed[docs[k]] = names
 		}
 		pending[k] = 0
 		for _, d := range names {

@@ -155,6 +155,26 @@ func parseCertificate(b64 string) (Certificate, error) {
 	}, nil
 }
 
+// SameMetadata reports whether two SAML metadata documents say the same to
+// IAM (entity ID, sign-on URL and signing certificates), whatever their
+// formatting; documents that do not parse are compared as trimmed text.
+func SameMetadata(a, b string) bool {
+	ma, errA := ParseMetadata([]byte(a))
+	mb, errB := ParseMetadata([]byte(b))
+	if errA != nil || errB != nil {
+		return strings.TrimSpace(a) == strings.TrimSpace(b)
+	}
+	if ma.EntityID != mb.EntityID || ma.SSOURL != mb.SSOURL || len(ma.Certificates) != len(mb.Certificates) {
+		return false
+	}
+	for i := range ma.Certificates {
+		if ma.Certificates[i].SHA256 != mb.Certificates[i].SHA256 {
+			return false
+		}
+	}
+	return true
+}
+
 // SAMLTrustPolicy is the trust policy of a role that an identity provider's
 // SAML assertions sign into: the provider as federated principal,
 // sts:AssumeRoleWithSAML, for the AWS sign-in audience only.

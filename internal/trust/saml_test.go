@@ -202,3 +202,26 @@ func TestExpandSAMLProblems(t *testing.T) {
 		})
 	}
 }
+
+func TestSameMetadata(t *testing.T) {
+	doc := readMetadata(t)
+	tests := []struct {
+		name string
+		a, b string
+		want bool
+	}{
+		{"identical", doc, doc, true},
+		{"formatting only", doc, strings.ReplaceAll(doc, "\n    ", "\n\t") + "\n\n", true},
+		{"another sign-on URL", doc, strings.ReplaceAll(doc, "portal.sso.eu-west-1.amazonaws.com/saml/assertion", "portal.sso.eu-west-2.amazonaws.com/saml/assertion"), false},
+		{"another certificate", doc, replaceCert(doc, "MIIB"), false},
+		{"unparsable, same text", "not xml", " not xml\n", true},
+		{"unparsable, other text", "not xml", "other", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SameMetadata(tt.a, tt.b); got != tt.want {
+				t.Errorf("SameMetadata() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse-dev/gatehouse/internal/apply"
+	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
+	"github.com/gatehouse-dev/gatehouse/internal/plan"
+	"github.com/gatehouse-dev/gatehouse/internal/render"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
+)
+
+type applyOptions struct {
+	file        string
+	planFile    string
+	autoApprove bool
+	prune       bool
+	aws         awsOptions
+}
+
+func newApplyCmd(d Deps) *cobra.Command {
+	var opts applyOptions
+	cmd := &cobra.Command{
+		Use:   "apply [PLANFILE] [-f FILE] [--auto-approve] [--prune]",
+		Short: "Make Identity Center match the model",
+		Long: `Apply makes IAM Identity Center match the access model.
+
+Without PLANFILE it plans as 'gatehouse plan' does, shows the plan and asks for
+confirmation on a terminal; --auto-approve skips the question (for CI). When stdin is
+not a terminal and --auto-approve is not given, apply refuses to change anything.
+
+With PLANFILE (saved by 'gatehouse plan -out PLANFILE') it applies exactly that plan,
+without asking: it re-reads Identity Center first and refuses the plan if anything
+changed since it was made.
+
+Changes run in dependency order: users and groups, memberships, permission sets and
+their policies, provisioning of changed permission sets to the accounts that are out
+of date, assignments to create, then assignments to delete (create before delete, so
+that a change of principal never deletes and re-creates an AWSReservedSSO role), then
+permission sets, groups and users to delete. Identity Center's quotas are kept: about
+20 calls per second, at most 15 assignments being created and 3 permission sets being
+provisioned at once, one change per account and permission set at a time.
+
+A change that fails is reported and the rest goes on where it can; apply then exits 1
+with a summary. An interrupted apply (Ctrl-C, a crash, a lost connection) leaves
+nothing half-done that the next 'gatehouse apply' does not finish, and never creates
+anything twice.
+
+--prune also deletes unmanaged objects (not in the model and not created by
+gatehouse); they are listed before the question.`,
+		Example: `  # plan, review, confirm
+  gatehouse apply
+
+  # in CI
+  gatehouse apply --auto-approve
+
+  # apply a reviewed plan; refused if Identity Center changed since
+  gatehouse plan -out tonight.plan
+  gatehouse apply tonight.plan`,
+		GroupID:            "admin",
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := parseFlags(cmd, args, 1); err != nil {
+				return err
+			}
+			if cmd.Flags().NArg() == 1 {
+				opts.planFile = cmd.Flags().Arg(0)
+				for _, f := range []string{"file", "prune"} {
+					if cmd.Flags().Changed(f) {
+						return usageError{fmt.Errorf("--%s cannot be used with a saved plan: it is decided when the plan is made (gatehouse plan --%s ... -out PLANFILE)", f, f)}
+					}
+				}
+			}
+			return runApply(cmd.Context(), d, opts)
+		},
+	}
+	addFileFlag(cmd, &opts.file)
+	cmd.Flags().BoolVar(&opts.autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	cmd.Flags().BoolVar(&opts.prune, "prune", false, "also delete unmanaged objects (listed before the question)")
+	addAWSFlags(cmd, &opts.aws)
+	return cmd
+}
+
+func runApply(ctx context.Context, d Deps, opts applyOptions) error {
+	if opts.planFile != "" {
+		return applySaved(ctx, d, opts)
+	}
+	if !opts.autoApprove && !d.StdinTTY {
+		return hint.New("refusing to apply without confirmation: stdin is not a terminal",
+			"review the changes with `gatehouse plan`, then run `gatehouse apply --auto-approve`, or apply a saved plan: `gatehouse apply PLANFILE`")
+	}
+	pc, err := computePlan(ctx, d, opts.file, opts.aws, opts.prune)
+	if err != nil {
+		return err
+	}
+	p := pc.plan
+	if err := render.Plan(d.Stdout, p, render.PlanOptions{Color: useColor(d)}); err != nil {
+		return fmt.Errorf("writing the plan: %w", err)
+	}
+	if p.Empty() {
+		return nil
+	}
+	if !opts.autoApprove {
+		if err := confirm(d, p); err != nil {
+			return err
+		}
+	}
+	return execute(ctx, d, p, pc.live, pc.ic)
+}
+
+// confirm asks the person at the terminal to type yes.
+func confirm(d Deps, p *plan.Plan) error {
+	if pruned := p.Pruned(); len(pruned) > 0 {
+		fmt.Fprintf(d.Stderr, "\n--prune will delete these %d unmanaged objects:\n", len(pruned))
+		for _, c := range pruned {
+			fmt.Fprintf(d.Stderr, "  - %s\n", c.Address)
+		}
+	}
+	fmt.Fprintf(d.Stderr, "\nApply these %d changes to Identity Center %s? Only 'yes' is accepted: ", p.Summary.Total(), p.Target.InstanceARN)
+	answer, err := bufio.NewReader(d.Stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("reading the answer: %w", err)
+	}
+	if strings.TrimSpace(answer) != "yes" {
+		return hint.WithExitCode(hint.New("apply cancelled: nothing was changed", "type yes to apply"), ExitError)
+	}
+	return nil
+}
+
+// applySaved applies a plan file after checking that Identity Center is as
+// it was when the plan was made.
+func applySaved(ctx context.Context, d Deps, opts applyOptions) error {
+	data, err := os.ReadFile(opts.planFile)
+	if err != nil {
+		return hint.Wrap(fmt.Errorf("reading the plan: %w", err), "save a plan with `gatehouse plan -out FILE`")
+	}
+	p, err := plan.Unmarshal(data)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadAWSConfig(ctx, opts.aws, p.Target.Region)
+	if err != nil {
+		return err
+	}
+	ic, err := newIdentityCenter(ctx, d, cfg, p.Target.InstanceARN, p.Target.IdentityStoreID)
+	if err != nil {
+		return err
+	}
+	if got, want := strings.Join(ic.Unread(), ","), strings.Join(p.Scope.Unread, ","); got != want {
+		return hint.New(fmt.Sprintf("the plan was made with unread attributes [%s], this run has [%s]", want, got),
+			"apply the plan with the same GATEHOUSE_EMULATOR setting it was made with")
+	}
+	live, err := ic.Read(ctx, identitycenter.ReadScope{MembershipGroups: p.Scope.MembershipGroups})
+	if err != nil {
+		return err
+	}
+	if plan.Fingerprint(live) != p.Fingerprint {
+		return hint.New(fmt.Sprintf("the saved plan %s is stale: Identity Center changed since it was made", opts.planFile),
+			"make a new plan with `gatehouse plan -out FILE`, review it, and apply that")
+	}
+	if p.Empty() {
+		fmt.Fprintln(d.Stderr, "The plan has no changes: nothing to apply.")
+		return nil
+	}
+	fmt.Fprintf(d.Stderr, "Applying %s: %s\n", opts.planFile, render.PlanSummary(p.Summary))
+	return execute(ctx, d, p, live, ic)
+}
+
+// execute runs the plan, reporting progress on stderr, and returns an error
+// summarizing what failed.
+func execute(ctx context.Context, d Deps, p *plan.Plan, live *state.State, ic *identitycenter.Client) error {
+	start, callsBefore := d.Now(), ic.Stats().Total()
+	prog := &progress{w: d.Stderr, tty: d.StderrTTY}
+	res := apply.Run(ctx, p, live, ic, apply.Options{Progress: prog.event})
+	prog.finish()
+	if ctx.Err() != nil {
+		fmt.Fprintf(d.Stderr, "Interrupted after %d of %d changes; run `gatehouse apply` again to finish.\n", res.Count(apply.Done), len(res.Outcomes))
+		return ctx.Err()
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	elapsed := d.Now().Sub(start).Round(100 * time.Millisecond)
+	fmt.Fprintf(d.Stderr, "Apply complete: %d changes in %s (%d Identity Center and Identity Store calls).\n", res.Count(apply.Done), elapsed, ic.Stats().Total()-callsBefore)
+	return nil
+}
+
+// progress shows apply's progress: a bar redrawn in place on a terminal,
+// one line per change otherwise (logs, CI).
+type progress struct {
+	w     io.Writer
+	tty   bool
+	drawn bool
+}
+
+func (p *progress) event(e apply.Event) {
+	line := fmt.Sprintf("[%d/%d] %s %s", e.Finished, e.Total, e.Change.Action.Symbol(), e.Change.Address)
+	if e.Status != apply.Done {
+		line += fmt.Sprintf(": %s: %v", e.Status, e.Err)
+	}
+	if !p.tty {
+		fmt.Fprintln(p.w, "apply: "+line)
+		return
+	}
+	if e.Status != apply.Done {
+		fmt.Fprintf(p.w, "\r\x1b[K%s\n", line)
+	}
+	const width = 30
+	filled := width * e.Finished / max(e.Total, 1)
+	fmt.Fprintf(p.w, "\r\x1b[K[%s%s] %d/%d %s", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), e.Finished, e.Total, e.Change.Address)
+	p.drawn = true
+}
+
+func (p *progress) finish() {
+	if p.tty && p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}

@@ -1,0 +1,268 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
+	"github.com/gatehouse-dev/gatehouse/internal/model"
+	"github.com/gatehouse-dev/gatehouse/internal/organization"
+	"github.com/gatehouse-dev/gatehouse/internal/plan"
+	"github.com/gatehouse-dev/gatehouse/internal/render"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
+)
+
+var planFormats = []string{"human", "json"}
+
+type planOptions struct {
+	file             string
+	out              string
+	output           string
+	detailedExitcode bool
+	prune            bool
+	aws              awsOptions
+}
+
+func newPlanCmd(d Deps) *cobra.Command {
+	var opts planOptions
+	cmd := &cobra.Command{
+		Use:   "plan [-f FILE] [-out PLANFILE] [--detailed-exitcode] [--output human|json] [--prune]",
+		Short: "Show what apply would change in Identity Center to match the model",
+		Long: `Plan reads the access model, AWS Organizations and IAM Identity Center (users,
+groups, memberships, permission sets with every attribute, every account
+assignment) and prints the changes that would make Identity Center match the
+model. Nothing in AWS is changed.
+
+Each change has a stable address and an action:
+  +    create    user/alice, group/Engineers, membership/Engineers/alice
+  ~    update    permission_set/ReadOnly (the attributes that change are listed)
+  -    delete    assignment/333333333333/ReadOnly/group:Engineers
+  -/+  replace
+  provision/ReadOnly/333333333333 pushes a changed permission set to an account.
+
+gatehouse manages what the model names and the permission sets it created. An
+assignment of a managed permission set that the model does not make (one made by
+hand in the console, say) is drift and planned for deletion. Anything else is listed
+as unmanaged and left alone; --prune plans to delete it.
+
+-out PLANFILE saves the plan (JSON, mode 0600) for 'gatehouse apply PLANFILE',
+which refuses it if Identity Center changed since. --output json prints the same
+JSON on stdout (schema: docs/plan-apply.md). --detailed-exitcode exits 0 when there
+is nothing to change, 2 when there are changes, 1 on error.`,
+		Example: `  # what would change
+  gatehouse plan
+
+  # save it, review it, apply exactly it
+  gatehouse plan -out tonight.plan
+  gatehouse apply tonight.plan
+
+  # in CI: tell drift (exit 2) from errors (exit 1)
+  gatehouse plan --detailed-exitcode; status=$?
+  [ $status -eq 2 ] && echo "AWS differs from the model"
+
+  # every assignment to delete, for a script
+  gatehouse plan --output json | jq -r '.changes[] | select(.kind=="assignment" and .action=="delete") | .address'`,
+		GroupID: "admin",
+		// Flags are parsed in RunE so that terraform's single-dash -out works.
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := parseFlags(cmd, args, 0); err != nil {
+				return err
+			}
+			return runPlan(cmd.Context(), d, opts)
+		},
+	}
+	addFileFlag(cmd, &opts.file)
+	cmd.Flags().StringVar(&opts.out, "out", "", "save the plan to this file, for `gatehouse apply FILE` (also -out)")
+	cmd.Flags().StringVar(&opts.output, "output", "human", "output format: human or json")
+	cmd.Flags().BoolVar(&opts.detailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	cmd.Flags().BoolVar(&opts.prune, "prune", false, "plan to delete unmanaged objects too (assignments, permission sets, users, groups)")
+	addAWSFlags(cmd, &opts.aws)
+	return cmd
+}
+
+// parseFlags parses a command's flags itself (DisableFlagParsing), accepting
+// terraform's single-dash -out, and checks that at most maxArgs positional
+// arguments remain.
+func parseFlags(cmd *cobra.Command, args []string, maxArgs int) error {
+	var fixed []string
+	for i, a := range args {
+		if a == "--" {
+			fixed = append(fixed, args[i:]...)
+			break
+		}
+		if a == "-out" || strings.HasPrefix(a, "-out=") {
+			a = "-" + a
+		}
+		fixed = append(fixed, a)
+	}
+	err := cmd.Flags().Parse(fixed)
+	if err != nil && !errors.Is(err, pflag.ErrHelp) {
+		return usageError{err}
+	}
+	if help, _ := cmd.Flags().GetBool("help"); help || err != nil {
+		if herr := cmd.Help(); herr != nil {
+			return herr
+		}
+		return hint.WithExitCode(errSilent, ExitOK)
+	}
+	if n := cmd.Flags().NArg(); n > maxArgs {
+		return usageError{fmt.Errorf("%s takes at most %d argument(s), got %d: %s", cmd.Name(), maxArgs, n, strings.Join(cmd.Flags().Args(), " "))}
+	}
+	return nil
+}
+
+func runPlan(ctx context.Context, d Deps, opts planOptions) error {
+	if !slices.Contains(planFormats, opts.output) {
+		return usageError{fmt.Errorf("--output %q is not a format plan writes: use human or json", opts.output)}
+	}
+	pc, err := computePlan(ctx, d, opts.file, opts.aws, opts.prune)
+	if err != nil {
+		return err
+	}
+	p := pc.plan
+	if opts.output == "json" {
+		err = render.PlanJSON(d.Stdout, p)
+	} else {
+		err = render.Plan(d.Stdout, p, render.PlanOptions{Color: useColor(d)})
+	}
+	if err != nil {
+		return fmt.Errorf("writing the plan: %w", err)
+	}
+	if opts.out != "" {
+		data, err := plan.Marshal(p)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(opts.out, data, 0o600); err != nil {
+			return hint.Wrap(fmt.Errorf("saving the plan: %w", err), "check that the directory exists and is writable")
+		}
+		fmt.Fprintf(d.Stderr, "Saved the plan to %s. Apply exactly it with: gatehouse apply %s\n", opts.out, opts.out)
+	}
+	if opts.detailedExitcode && !p.Empty() {
+		return hint.WithExitCode(errSilent, ExitChanges)
+	}
+	return nil
+}
+
+// computed is a plan with what was read to make it.
+type computed struct {
+	plan *plan.Plan
+	live *state.State
+	ic   *identitycenter.Client
+}
+
+// computePlan loads the model, reads Organizations and Identity Center and
+// diffs them.
+func computePlan(ctx context.Context, d Deps, file string, ao awsOptions, prune bool) (*computed, error) {
+	m, err := model.Load(file)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := loadAWSConfig(ctx, ao, m.IdentityCenter.Region)
+	if err != nil {
+		return nil, err
+	}
+	org, err := organization.New(cfg, organization.Options{SkipTags: !state.UsesTags(m)}).Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	desired, err := state.Desired(m, org)
+	if err != nil {
+		return nil, err
+	}
+	ic, err := newIdentityCenter(ctx, d, cfg, m.IdentityCenter.InstanceARN, m.IdentityCenter.IdentityStoreID)
+	if err != nil {
+		return nil, err
+	}
+	source := m.IdentityCenter.IdentitySource
+	if source == "" {
+		source = model.IdentitySourceInternal
+	}
+	scope := plan.Scope{IdentitySource: source, Unread: ic.Unread()}
+	if source == model.IdentitySourceInternal {
+		for name := range desired.Groups {
+			scope.MembershipGroups = append(scope.MembershipGroups, name)
+		}
+		slices.Sort(scope.MembershipGroups)
+	}
+	live, err := ic.Read(ctx, identitycenter.ReadScope{MembershipGroups: scope.MembershipGroups})
+	if err != nil {
+		return nil, err
+	}
+	p, err := plan.Compute(desired, live, plan.Options{
+		Target: plan.Target{Region: cfg.Region, InstanceARN: ic.Instance.ARN, IdentityStoreID: ic.Instance.IdentityStoreID},
+		Scope:  scope,
+		Prune:  prune,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &computed{plan: p, live: live, ic: ic}, nil
+}
+
+// newIdentityCenter makes the Identity Center client and finds the
+// instance. GATEHOUSE_EMULATOR names an emulator whose gaps the reader must
+// avoid (moto: no permission set tags, no permissions boundaries).
+func newIdentityCenter(ctx context.Context, d Deps, cfg aws.Config, instanceARN, storeID string) (*identitycenter.Client, error) {
+	emulator := d.Getenv("GATEHOUSE_EMULATOR")
+	gaps, err := identitycenter.GapsOf(emulator)
+	if err != nil {
+		return nil, err
+	}
+	if emulator != "" {
+		fmt.Fprintf(d.Stderr, "gatehouse: GATEHOUSE_EMULATOR=%s: permission set tags and permissions boundaries are neither read nor compared\n", emulator)
+	}
+	ic := identitycenter.New(cfg, identitycenter.Options{Gaps: gaps})
+	if _, err := ic.Discover(ctx, instanceARN, storeID); err != nil {
+		return nil, err
+	}
+	return ic, nil
+}
+
+// useColor reports whether stdout wants ANSI colours: a terminal, and no
+// NO_COLOR (https://no-color.org).
+func useColor(d Deps) bool {
+	return d.StdoutTTY && d.Getenv("NO_COLOR") == "" && d.Getenv("TERM") != "dumb"
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, synced and renamed into place, so that a crash never leaves a
+// half-written file; the file gets mode perm whatever existed before.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op once renamed
+	if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awsconfig"
+	"github.com/gatehouse-dev/gatehouse/internal/credentials"
+	"github.com/gatehouse-dev/gatehouse/internal/hint"
+)
+
+type profilesOptions struct {
+	reach             reachOptions
+	dryRun            bool
+	template          string
+	region            string
+	credentialProcess bool
+	processCommand    string
+}
+
+func newProfilesCmd(d Deps) *cobra.Command {
+	var opts profilesOptions
+	cmd := &cobra.Command{
+		Use:   "profiles [--dry-run]",
+		Short: "Write an AWS profile for every account and role you can reach",
+		Long: `Profiles writes, to ~/.aws/config (or $AWS_CONFIG_FILE), the [sso-session] you logged
+in with and one profile per account and role you can reach, so that
+` + "`aws --profile NAME`" + `, the SDKs and Terraform just work:
+
+  [profile production/ReadOnly]
+  sso_session = acme
+  sso_account_id = 333333333333
+  sso_role_name = ReadOnly
+  region = eu-west-1
+
+Accounts of other organizations reached through a hop permission set (see list) get a
+chained profile (source_profile + role_arn) that the AWS CLI and SDKs assume for you.
+
+Everything gatehouse writes sits between two marker comments; every byte outside them
+is kept as it is. Each run replaces the block, so profiles you lost access to go away.
+The write is atomic, locked against concurrent runs, and the previous file is kept in
+config.gatehouse.bak. --dry-run prints the change as a unified diff and writes nothing.
+
+Names come from --template, a Go template over .AccountName .AccountID .RoleName
+.Session .External (default "{{.AccountName}}/{{.RoleName}}"); characters other than
+letters, digits and . _ - / @ + = , : become "-". Two profiles with one name, or a
+name already used outside the block, is an error.
+
+--credential-process writes profiles that run ` + "`gatehouse credential-process`" + ` instead:
+needed with --token-store keychain, and a fast cache for tools that start often.`,
+		Example: `  gatehouse profiles --dry-run
+  gatehouse profiles
+  gatehouse profiles -f gatehouse.yaml --template '{{.AccountName}}.{{.RoleName}}'
+  gatehouse profiles --credential-process`,
+		GroupID: "engineer",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runProfiles(cmd.Context(), d, opts)
+		},
+	}
+	addReachFlags(cmd, &opts.reach)
+	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "print the change as a unified diff; write nothing")
+	cmd.Flags().StringVar(&opts.template, "template", credentials.DefaultTemplate, "profile name template")
+	cmd.Flags().StringVar(&opts.region, "default-region", "", "the region key of every profile (default: Identity Center's region)")
+	cmd.Flags().BoolVar(&opts.credentialProcess, "credential-process", false, "write credential_process profiles that call gatehouse")
+	cmd.Flags().StringVar(&opts.processCommand, "process-command", "", "the gatehouse command credential_process runs (default: this binary's absolute path)")
+	return cmd
+}
+
+func runProfiles(ctx context.Context, d Deps, opts profilesOptions) error {
+	e, err := newEngine(d)
+	if err != nil {
+		return err
+	}
+	r, err := e.reach(ctx, opts.reach)
+	if err != nil {
+		return err
+	}
+	popts := credentials.ProfileOptions{Session: r.session, Template: opts.template, Region: opts.region}
+	if opts.credentialProcess || opts.processCommand != "" {
+		cmdPath := opts.processCommand
+		if cmdPath == "" {
+			if cmdPath, err = os.Executable(); err != nil {
+				return fmt.Errorf("finding the gatehouse binary for credential_process: %w", err)
+			}
+			if p, err := filepath.EvalSymlinks(cmdPath); err == nil {
+				cmdPath = p
+			}
+			cmdPath = credentials.ProcessCommand(cmdPath)
+		}
+		popts.ProcessCommand = cmdPath
+	}
+
+	var made []credentials.GeneratedProfile
+	change := func(cur []byte) ([]byte, error) {
+		f := awsconfig.Parse(cur)
+		sess, defined := f.SSOSession(r.session.Name)
+		popts.WriteSession = !defined || sess.Managed
+		sections, m, err := credentials.BuildProfiles(r.inventory.Accounts, r.externals, popts)
+		if err != nil {
+			return nil, err
+		}
+		made = m
+		if clash := credentials.Collisions(f, sections); len(clash) > 0 {
+			return nil, hint.New(fmt.Sprintf("%s already has profile%s %s outside gatehouse's block", e.paths.config, plural(len(clash)), strings.Join(clash, ", ")),
+				"rename or remove those profiles, or choose another --template")
+		}
+		body, err := awsconfig.Render(sections)
+		if err != nil {
+			return nil, err
+		}
+		return awsconfig.ReplaceManaged(cur, body)
+	}
+
+	if opts.dryRun {
+		cur, err := os.ReadFile(e.paths.config)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("reading the AWS config file: %w", err)
+		}
+		next, err := change(cur)
+		if err != nil {
+			return err
+		}
+		diff := awsconfig.Diff(e.paths.config, cur, next)
+		if diff == "" {
+			fmt.Fprintf(d.Stderr, "%s is up to date (%d profiles).\n", e.paths.config, len(made))
+			return nil
+		}
+		fmt.Fprint(d.Stdout, diff)
+		return nil
+	}
+	res, err := awsconfig.Update(ctx, e.paths.config, change)
+	if err != nil {
+		return err
+	}
+	added, removed := managedChanges(res.Old, res.New)
+	if !res.Changed {
+		fmt.Fprintf(d.Stderr, "%s is up to date (%d profiles).\n", res.Path, len(made))
+		return nil
+	}
+	fmt.Fprintf(d.Stderr, "Wrote %d profiles to %s (%d new, %d removed)", len(made), res.Path, len(added), len(removed))
+	if res.Backup != "" {
+		fmt.Fprintf(d.Stderr, "; the previous file is in %s", res.Backup)
+	}
+	fmt.Fprintln(d.Stderr, ".")
+	for _, n := range removed {
+		fmt.Fprintf(d.Stderr, "  - %s\n", n)
+	}
+	for _, n := range added {
+		fmt.Fprintf(d.Stderr, "  + %s\n", n)
+	}
+	return nil
+}
+
+// managedChanges compares the managed profiles of two versions of the file.
+func managedChanges(old, new []byte) (added, removed []string) {
+	names := func(data []byte) map[string]bool {
+		m := map[string]bool{}
+		for _, s := range awsconfig.Parse(data).Sections() {
+			if s.Managed && s.Kind == awsconfig.KindProfile {
+				m[s.Name] = true
+			}
+		}
+		return m
+	}
+	o, n := names(old), names(new)
+	for k := range n {
+		if !o[k] {
+			added = append(added, k)
+		}
+	}
+	for k := range o {
+		if !n[k] {
+			removed = append(removed, k)
+		}
+	}
+	sort.Strings(added)
+	sort.Strings(removed)
+	return added, removed
+}
