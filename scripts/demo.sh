@@ -11,9 +11,8 @@
 # Each step prints what it runs. Any failure stops the demo with a non-zero
 # exit; the trap stops the sandbox and removes the temporary home either way.
 #
-# Steps the gatehouse binary cannot do yet fall back to the AWS CLI; they say
-# so with "[fallback]". Each lives in one function, so switching it to the
-# gatehouse command is a one-line change.
+# Each step is one function; where gatehouse cannot do a step yet (client
+# roles in other organizations), the demo says so rather than hide it.
 #
 # Environment: GATEHOUSE_BIN (directory of the built binaries, default bin/),
 # DEMO_MODEL, DEMO_USER, DEMO_MEMBER (account name), DEMO_EXTERNAL (account name).
@@ -33,8 +32,8 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 note() { printf '    %s\n' "$*" >&2; }
 run() { printf '    $ %s\n' "$*" >&2; "$@"; }
 fail() { printf 'demo: %s\n' "$*" >&2; exit 1; }
-# has CMD: the gatehouse binary has this command already.
-has() { "$gh" "$1" --help >/dev/null 2>&1; }
+# need CMD: the gatehouse binary must have this command.
+need() { "$gh" "$1" --help >/dev/null 2>&1 || fail "this gatehouse build has no $1 command"; }
 
 for b in "$gh" "$sb"; do
   [ -x "$b" ] || fail "$b is missing; run make build (make demo does)"
@@ -94,7 +93,8 @@ admin_profiles() {
 apply_model() {
   step "Plan and apply the model as the management account's admin"
   admin_profiles
-  has apply || fail "gatehouse apply is missing from this build"
+  need plan
+  need apply
   run "$gh" plan -f "$model"
   run "$gh" apply -f "$model" --auto-approve
 }
@@ -104,22 +104,19 @@ login() {
   start_url=$(model_value start_url)
   region=$AWS_REGION
   step "Log in as $user (device code; approved through the sandbox's scripts API)"
-  if has login; then
-    note "gatehouse login waits for the approval; a person would open the printed URL and sign in as $user (password: sandbox)"
-    printf '    $ gatehouse login --start-url %s --region %s --use-device-code --no-browser &\n' "$start_url" "$region" >&2
-    "$gh" login --start-url "$start_url" --region "$region" --use-device-code --no-browser >"$work/login.log" 2>&1 &
-    login_pid=$!
-    approve
-    if ! wait "$login_pid"; then
-      login_pid=""
-      sed 's/^/    | /' "$work/login.log" >&2
-      fail "gatehouse login failed"
-    fi
+  need login
+  note "gatehouse login waits for the approval; a person would open the printed URL and sign in as $user (password: sandbox)"
+  printf '    $ gatehouse login --start-url %s --region %s --use-device-code --no-browser &\n' "$start_url" "$region" >&2
+  "$gh" login --start-url "$start_url" --region "$region" --use-device-code --no-browser >"$work/login.log" 2>&1 &
+  login_pid=$!
+  approve
+  if ! wait "$login_pid"; then
     login_pid=""
     sed 's/^/    | /' "$work/login.log" >&2
-  else
-    login_fallback "$start_url" "$region"
+    fail "gatehouse login failed"
   fi
+  login_pid=""
+  sed 's/^/    | /' "$work/login.log" >&2
 }
 
 # approve retries until the login has started its device authorization.
@@ -134,96 +131,27 @@ approve() {
   fail "no device authorization appeared within 20 s"
 }
 
-# [fallback] The device flow with the AWS CLI's sso-oidc commands, and the
-# token cache file written as `aws sso login` writes it.
-login_fallback() {
-  local start_url=$1 region=$2 reg client_id client_secret expires dev device_code tok
-  note "[fallback] gatehouse login is not in this build; the AWS CLI runs the device flow"
-  reg=$(run aws sso-oidc register-client --client-name gatehouse-demo --client-type public --scopes sso:account:access \
-    --query '[clientId,clientSecret,clientSecretExpiresAt]' --output text)
-  read -r client_id client_secret expires <<<"$reg"
-  dev=$(run aws sso-oidc start-device-authorization --client-id "$client_id" --client-secret "$client_secret" \
-    --start-url "$start_url" --query '[deviceCode,userCode,verificationUriComplete]' --output text)
-  read -r device_code user_code verify_url <<<"$dev"
-  note "a person would open $verify_url and sign in as $user; the demo uses the scripts API"
-  approve
-  tok=$(run aws sso-oidc create-token --client-id "$client_id" --client-secret "$client_secret" \
-    --grant-type urn:ietf:params:oauth:grant-type:device_code --device-code "$device_code" \
-    --query '[accessToken,refreshToken,expiresIn]' --output text)
-  read -r access_token refresh_token expires_in <<<"$tok"
-  mkdir -p "$HOME/.aws/sso/cache"
-  SESSION=demo START_URL="$start_url" REGION="$region" ACCESS="$access_token" REFRESH="$refresh_token" EXPIRES_IN="$expires_in" \
-    CLIENT_ID="$client_id" CLIENT_SECRET="$client_secret" REG_EXPIRES="$expires" python3 - <<'PY'
-import datetime, hashlib, json, os
-e = os.environ
-now = datetime.datetime.now(datetime.timezone.utc)
-fmt = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
-path = os.path.join(e["HOME"], ".aws", "sso", "cache", hashlib.sha1(e["SESSION"].encode()).hexdigest() + ".json")
-with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
-    json.dump({"startUrl": e["START_URL"], "region": e["REGION"], "accessToken": e["ACCESS"],
-               "expiresAt": fmt(now + datetime.timedelta(seconds=int(e["EXPIRES_IN"]))),
-               "clientId": e["CLIENT_ID"], "clientSecret": e["CLIENT_SECRET"],
-               "registrationExpiresAt": fmt(datetime.datetime.fromtimestamp(int(e["REG_EXPIRES"]), datetime.timezone.utc)),
-               "refreshToken": e["REFRESH"]}, f)
-PY
-  printf '[sso-session demo]\nsso_start_url = %s\nsso_region = %s\nsso_registration_scopes = sso:account:access\n\n' "$start_url" "$region" >>"$AWS_CONFIG_FILE"
-  note "token cache written: ~/.aws/sso/cache/$(printf demo | sha1sum | cut -c1-40).json"
-}
-
 list_access() {
   step "List what $user can reach"
-  if has list; then
-    run "$gh" list -f "$model"
-  else
-    note "[fallback] gatehouse list is not in this build; the AWS CLI asks the portal"
-    local token
-    token=$(python3 -c 'import glob,json,os; print(json.load(open(glob.glob(os.path.expanduser("~/.aws/sso/cache/*.json"))[0]))["accessToken"])')
-    for acct in $(aws sso list-accounts --access-token "$token" --query 'accountList[].accountId' --output text); do
-      printf '    %s:' "$acct" >&2
-      aws sso list-account-roles --access-token "$token" --account-id "$acct" --query 'roleList[].roleName' --output text | tr '\t' ' ' | sed 's/^/ /' >&2
-    done
-  fi
+  need list
+  run "$gh" list -f "$model"
 }
 
 write_profiles() {
   step "Write $user's AWS CLI profiles"
-  if has profiles; then
-    GATEHOUSE_MODEL="$model" run "$gh" profiles
-  else
-    profiles_fallback
-  fi
+  need profiles
+  GATEHOUSE_MODEL="$model" run "$gh" profiles
   note "profiles in ~/.aws/config:"
   sed -n 's/^\[profile \(.*\)\]/      \1/p' "$AWS_CONFIG_FILE" >&2
 }
 
-# [fallback] Profiles as gatehouse profiles writes them: <account>/<role> for
-# every portal role, and <external>/<permission set> chaining from the hub's
-# hop permission set into the role gatehouse creates in the client account.
-profiles_fallback() {
-  note "[fallback] gatehouse profiles is not in this build; the demo writes the profiles"
-  local token hub ext_id
-  token=$(python3 -c 'import glob,json,os; print(json.load(open(glob.glob(os.path.expanduser("~/.aws/sso/cache/*.json"))[0]))["accessToken"])')
-  hub=$(account_id "$(model_value hub_account)")
-  ext_id=$(account_id "$external")
-  aws sso list-accounts --access-token "$token" --query 'accountList[].[accountId,accountName]' --output text |
-    while read -r acct name; do
-      for role in $(aws sso list-account-roles --access-token "$token" --account-id "$acct" --query 'roleList[].roleName' --output text); do
-        printf '[profile %s/%s]\nsso_session = demo\nsso_account_id = %s\nsso_role_name = %s\nregion = %s\n\n' "$name" "$role" "$acct" "$role" "$AWS_REGION" >>"$AWS_CONFIG_FILE"
-        if [ "$acct" = "$hub" ] && [ "${role#"$external"-}" != "$role" ]; then
-          ps=${role#"$external"-}
-          printf '[profile %s/%s]\nsource_profile = %s/%s\nrole_arn = arn:aws:iam::%s:role/gatehouse-%s\nrole_session_name = %s\nregion = %s\n\n' \
-            "$external" "$ps" "$name" "$role" "$ext_id" "$ps" "$user" "$AWS_REGION" >>"$AWS_CONFIG_FILE"
-        fi
-      done
-    done
-}
-
-# profile_for ACCOUNT: the first profile of an account.
+# profile_for ACCOUNT: the first profile of an account (gatehouse names them
+# <account>/<role>).
 profile_for() { sed -n "s/^\[profile \($1\/[^]]*\)\]/\1/p" "$AWS_CONFIG_FILE" | head -1; }
 
 use_accounts() {
   local p
-  # The SSO and STS providers must not see the admin's keys.
+  # The engineer's profiles, not the admin's keys.
   unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
   step "Run a command in the member account $member"
   p=$(profile_for "$member")
@@ -238,7 +166,8 @@ use_accounts() {
 }
 
 # check_client_role PROFILE: say so when the role a chained profile assumes
-# does not exist (yet) in the client account.
+# does not exist (yet) in the client account, looking as the admin through
+# the client's admin_role.
 check_client_role() {
   local arn admin_role
   arn=$(sed -n "/^\[profile ${1//\//\\/}\]/,/^\$/s/^role_arn = //p" "$AWS_CONFIG_FILE" | head -1)

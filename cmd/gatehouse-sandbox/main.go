@@ -54,7 +54,7 @@ and to run gatehouse, the AWS CLI and the SDKs with no AWS account.
 
   eval "$(gatehouse-sandbox up -f examples/consultancy.yaml)"
   gatehouse apply -f examples/consultancy.yaml --auto-approve
-  gatehouse login            # approve at the printed URL: user alice, password sandbox
+  gatehouse login            # approve at the printed URL as paulo, password sandbox
   gatehouse-sandbox down`,
 		SilenceUsage:  true,
 		SilenceErrors: true,

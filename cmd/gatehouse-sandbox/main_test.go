@@ -68,7 +68,7 @@ func TestUpEnvApproveDown(t *testing.T) {
 	t.Cleanup(func() { _, _, _ = sh("down") })
 	for _, want := range []string{"export AWS_ENDPOINT_URL_SSO=http://127.0.0.1:", "export AWS_ENDPOINT_URL_SSO_OIDC=", "export AWS_ENDPOINT_URL_STS=",
 		"export AWS_ENDPOINT_URL_IAM=", "export AWS_ENDPOINT_URL_ORGANIZATIONS=", "export AWS_ENDPOINT_URL_SSO_ADMIN=", "export AWS_ENDPOINT_URL_IDENTITYSTORE=",
-		"export AWS_REGION=us-east-1", "export AWS_ACCESS_KEY_ID=", "export AWS_SECRET_ACCESS_KEY="} {
+		"export AWS_REGION=us-east-1", "export AWS_ACCESS_KEY_ID=", "export AWS_SECRET_ACCESS_KEY=", "export GATEHOUSE_FEDERATION_ENDPOINT=http://127.0.0.1:"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("up's stdout lacks %q:\n%s", want, stdout)
 		}
@@ -128,5 +128,31 @@ func TestUpEnvApproveDown(t *testing.T) {
 	}
 	if _, stderr, err := sh("status"); err == nil || !strings.Contains(stderr, "no sandbox is running") {
 		t.Errorf("status after down: %v %s", err, stderr)
+	}
+}
+
+// TestDemoScript runs `make demo`'s script against freshly built binaries:
+// sandbox up, apply, login, list, profiles, a command in a member account and
+// in a client account, down.
+func TestDemoScript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo runs the whole system (about 30 s)")
+	}
+	bin := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", bin+"/", "../gatehouse", ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "../../scripts/demo.sh")
+	cmd.Env = append(os.Environ(), "GATEHOUSE_BIN="+bin, "TMPDIR="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	for _, want := range []string{"assumed-role/AWSReservedSSO_", "demo complete"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -180,6 +180,7 @@ func printState(io streams, st state, format string) error {
 		fmt.Fprint(io.out, exportLines(st.Env))
 	}
 	printSummary(io, st)
+	fmt.Fprintln(io.errw, "  stop it with: gatehouse-sandbox down")
 	return nil
 }
 
@@ -201,7 +202,6 @@ func printSummary(io streams, st state) {
 		}
 	}
 	fmt.Fprintf(io.errw, "  sign in at %s/device as any Identity Store user, password: the sandbox password (default sandbox)\n", st.URL)
-	fmt.Fprintln(io.errw, "  stop it with: gatehouse-sandbox down")
 }
 
 // tail returns the last n lines of a file, for error messages.

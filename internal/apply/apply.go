@@ -12,6 +12,9 @@
 //     account, which would delete and re-create its AWSReservedSSO role),
 //  7. permission sets, groups and users to delete.
 //
+// Steps 1-2 (Identity Store, which has its own quota) run beside steps 3-4;
+// step 5 starts once both 1 and 4 are done.
+//
 // Changes to one (account, permission set) pair never run at the same time.
 // A change that fails is reported and the rest goes on where it can: what
 // depends on a failed change is skipped. Every change is idempotent with
@@ -142,17 +145,13 @@ func Run(ctx context.Context, p *plan.Plan, live *state.State, t Target, opts Op
 		blockedSets:       map[string]plan.Address{},
 		blockedPrincipals: map[plan.Address]plan.Address{},
 	}
-	phases := [][]plan.Change{}
 	byPhase := map[int][]plan.Change{}
 	for _, c := range p.Changes {
 		byPhase[phaseOf(c)] = append(byPhase[phaseOf(c)], c)
 	}
-	for i := 0; i <= phaseDeletes; i++ {
-		phases = append(phases, byPhase[i])
-	}
-	for i, cs := range phases {
-		limit := r.opts.Workers
-		switch i {
+	run := func(phase int) {
+		cs, limit := byPhase[phase], r.opts.Workers
+		switch phase {
 		case phaseProvisions:
 			limit = r.opts.MaxProvisions
 			cs = interleave(cs, func(c plan.Change) string { return c.Provision.After.AccountID })
@@ -165,6 +164,24 @@ func Run(ctx context.Context, p *plan.Plan, live *state.State, t Target, opts Op
 		}
 		r.phase(ctx, cs, limit)
 	}
+	// Identity Store and Identity Center have separate quotas, so their
+	// work overlaps where nothing depends on it: users, groups and
+	// memberships run beside permission sets and provisioning; assignments
+	// wait for the users and groups they name.
+	principalsDone, storeDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(storeDone)
+		run(phasePrincipals)
+		close(principalsDone)
+		run(phaseMemberships)
+	}()
+	run(phasePermissionSets)
+	run(phaseProvisions)
+	<-principalsDone
+	run(phaseCreateAssignments)
+	run(phaseDeleteAssignments)
+	<-storeDone
+	run(phaseDeletes)
 	res := Result{}
 	for _, c := range p.Changes {
 		st, ok := r.status[c.Address]
@@ -300,7 +317,7 @@ func (r *run) phase(ctx context.Context, cs []plan.Change, limit int) {
 // happen.
 type skipError struct{ dep plan.Address }
 
-func (e skipError) Error() string { return fmt.Sprintf("skipped: %s did not happen", e.dep) }
+func (e skipError) Error() string { return fmt.Sprintf("%s did not happen", e.dep) }
 
 func (r *run) one(ctx context.Context, c plan.Change) {
 	if ctx.Err() != nil {

@@ -134,6 +134,13 @@ func bigPlan(t *testing.T) (*plan.Plan, *state.State) {
 			}
 		}
 	}
+	for u := range 5 {
+		name := fmt.Sprintf("u%d", u)
+		desired.Users[name] = state.User{UserName: name}
+		g := desired.Groups["G00"]
+		g.Members = append(g.Members, name)
+		desired.Groups["G00"] = g
+	}
 	live.Groups["Gone"] = state.Group{DisplayName: "Gone", ID: "gid-Gone"}
 	desired.Groups["Gone"] = live.Groups["Gone"]
 	for a := range 20 {
@@ -174,8 +181,8 @@ func TestRunRespectsQuotasAndOrder(t *testing.T) {
 	if len(f.overlap) > 0 {
 		t.Errorf("changes to one (account, permission set) ran at once: %v", f.overlap[:min(5, len(f.overlap))])
 	}
-	// Phases: every kind's last op comes before the next kind's first.
-	order := []string{"create-group", "create-ps", "update-ps", "provision", "create-assignment", "delete-assignment"}
+	// Dependencies: every op of a kind on the left ends before any op of
+	// the kind on the right starts.
 	first, last := map[string]int{}, map[string]int{}
 	for i, l := range f.log {
 		k, _, _ := strings.Cut(l, " ")
@@ -184,14 +191,22 @@ func TestRunRespectsQuotasAndOrder(t *testing.T) {
 		}
 		last[k] = i
 	}
-	for i := 1; i < len(order); i++ {
-		prev, next := order[i-1], order[i]
-		if _, ok := first[next]; !ok {
-			t.Fatalf("no %s in the log", next)
+	for _, dep := range [][2]string{
+		{"create-user", "add-member"}, {"create-group", "add-member"}, {"create-group", "create-assignment"},
+		{"create-ps", "provision"}, {"update-ps", "provision"}, {"provision", "create-assignment"},
+		{"create-assignment", "delete-assignment"},
+	} {
+		before, after := dep[0], dep[1]
+		if _, ok := first[after]; !ok {
+			t.Fatalf("no %s in the log", after)
 		}
-		if last[prev] > first[next] && !(prev == "create-ps" && next == "update-ps") {
-			t.Errorf("%s (last at %d) overlaps %s (first at %d)", prev, last[prev], next, first[next])
+		if last[before] > first[after] {
+			t.Errorf("%s (last at %d) overlaps %s (first at %d)", before, last[before], after, first[after])
 		}
+	}
+	// Identity Store work overlaps Identity Center work.
+	if first["create-ps"] > last["create-group"] {
+		t.Errorf("permission sets (first at %d) waited for groups (last at %d)", first["create-ps"], last["create-group"])
 	}
 }
 

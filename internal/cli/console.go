@@ -64,11 +64,13 @@ ones by region); $GATEHOUSE_FEDERATION_ENDPOINT overrides it, e.g. for the sandb
 	f.DurationVar(&opts.duration, "duration", 0, "console session length, 15m to 12h (default: AWS's; ignored for chained profiles)")
 	f.BoolVar(&opts.browserProfile, "browser-profile", false, "open in Chromium with a browser profile of its own for this AWS profile")
 	f.BoolVar(&opts.firefoxContainer, "firefox-container", false, "open in a Firefox container named after the AWS profile")
-	cmd.MarkFlagsMutuallyExclusive("url", "browser-profile", "firefox-container")
 	return cmd
 }
 
 func runConsole(ctx context.Context, d Deps, opts consoleOptions, args []string) error {
+	if n := countTrue(opts.url, opts.browserProfile, opts.firefoxContainer); n > 1 {
+		return usageError{fmt.Errorf("--url, --browser-profile and --firefox-container exclude each other")}
+	}
 	e, err := newEngine(d)
 	if err != nil {
 		return err
@@ -137,4 +139,14 @@ func runConsole(ctx context.Context, d Deps, opts consoleOptions, args []string)
 	}
 	fmt.Fprintf(d.Stderr, "Opened the console of %s in your browser.\n", profile)
 	return nil
+}
+
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

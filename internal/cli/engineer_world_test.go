@@ -50,6 +50,7 @@ type engWorld struct {
 	config string // the AWS config file
 	prodID string // the member account
 	mgmtID string
+	mgmt   string // the management account's name, as the portal shows it
 	hopSet string // the hop permission set's name
 	model  string // an access model naming the external account
 }
@@ -89,6 +90,11 @@ func newEngWorld(t *testing.T, opts sandbox.Options) *engWorld {
 		t.Fatal(err)
 	}
 	w.prodID = aws.ToString(acct.CreateAccountStatus.AccountId)
+	desc, err := orgs.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: aws.String(w.mgmtID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.mgmt = aws.ToString(desc.Account.Name)
 
 	// The external account's role, trusting the hub (moto does not enforce
 	// trust, so only its existence matters here).

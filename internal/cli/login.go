@@ -66,11 +66,13 @@ cache. The AWS CLI and SDKs cannot read it there: use profiles written with
 	cmd.Flags().BoolVar(&opts.noBrowser, "no-browser", false, "print the sign-in URL instead of opening a browser")
 	cmd.Flags().StringVar(&opts.tokenStore, "token-store", "file", "where to keep the token: file (the AWS CLI cache) or keychain (the OS keychain)")
 	cmd.Flags().DurationVar(&opts.timeout, "timeout", 10*time.Minute, "how long to wait for the approval")
-	cmd.MarkFlagsMutuallyExclusive("use-device-code", "use-pkce")
 	return cmd
 }
 
 func runLogin(ctx context.Context, d Deps, opts loginOptions) error {
+	if opts.deviceCode && opts.pkce {
+		return usageError{fmt.Errorf("--use-device-code and --use-pkce exclude each other")}
+	}
 	if opts.tokenStore != "file" && opts.tokenStore != "keychain" {
 		return usageError{fmt.Errorf("--token-store %q: use file or keychain", opts.tokenStore)}
 	}

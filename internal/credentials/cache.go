@@ -85,7 +85,9 @@ func ReadCached(dir, configPath, profile string, now time.Time) (Credentials, bo
 	return e.Credentials, true
 }
 
-func writeCached(dir, configPath, profile, session string, st Stamp, c Credentials) error {
+// WriteCached caches the credentials of profile, made from the config file
+// as st describes it, for the sso-session (or start URL) key session.
+func WriteCached(dir, configPath, profile, session string, st Stamp, c Credentials) error {
 	data, err := json.Marshal(cacheEntry{Version: cacheVersion, Profile: profile, Config: st, Session: session, Credentials: c})
 	if err != nil {
 		return err

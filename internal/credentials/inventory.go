@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -74,7 +75,7 @@ func (l Lister) List(ctx context.Context, accessToken string) ([]Account, ListSt
 	if workers <= 0 {
 		workers = 8
 	}
-	c := &caller{limiter: rate.NewLimiter(rate.Limit(rps), 1), sleep: l.Sleep}
+	c := &caller{limiter: rate.NewLimiter(rate.Limit(rps), 1), max: rate.Limit(rps), sleep: l.Sleep}
 
 	var accounts []Account
 	var next *string
@@ -137,12 +138,42 @@ func SortAccounts(accounts []Account) {
 	})
 }
 
-// caller paces calls and retries throttling and transient failures.
+// caller paces calls and retries throttling and transient failures. Its
+// rate adapts: each throttled call lowers it by 15% (at most once per
+// second), and every 10 successful calls raise it by 2% of the maximum, up
+// to the maximum. A portal that allows exactly the configured rate but no
+// burst then costs a few percent of speed instead of a retry for every
+// other call.
 type caller struct {
 	limiter   *rate.Limiter
+	max       rate.Limit
 	sleep     func(ctx context.Context, d time.Duration) error
 	calls     atomic.Int64
 	throttled atomic.Int64
+	successes atomic.Int64
+	mu        sync.Mutex
+	lastCut   time.Time
+}
+
+func (c *caller) slowDown() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.lastCut) < time.Second {
+		return // one throttling episode, one cut
+	}
+	c.lastCut = time.Now()
+	c.limiter.SetLimit(max(c.limiter.Limit()*0.85, c.max/10))
+}
+
+func (c *caller) speedUp() {
+	if c.successes.Add(1)%10 != 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l := c.limiter.Limit(); l < c.max {
+		c.limiter.SetLimit(min(l+c.max/50, c.max))
+	}
 }
 
 func (c *caller) stats() ListStats {
@@ -168,9 +199,11 @@ func (c *caller) call(ctx context.Context, fn func() error) error {
 		err := fn()
 		switch {
 		case err == nil:
+			c.speedUp()
 			return nil
 		case isThrottle(err):
 			c.throttled.Add(1)
+			c.slowDown()
 		case isTransient(err) && transient < maxTransient:
 			transient++
 		default:

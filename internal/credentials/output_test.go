@@ -85,7 +85,7 @@ func TestCredentialsCache(t *testing.T) {
 	if _, ok := ReadCached(dir, cfg, "p", now); ok {
 		t.Fatal("hit on an empty cache")
 	}
-	if err := writeCached(dir, cfg, "p", "corp", StampOf(cfg), testCreds); err != nil {
+	if err := WriteCached(dir, cfg, "p", "corp", StampOf(cfg), testCreds); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(CachePath(dir, cfg, "p"))
@@ -123,7 +123,7 @@ func TestCredentialsCache(t *testing.T) {
 	}
 
 	// ForgetSession removes only the session's entries.
-	if err := writeCached(dir, cfg, "q", "other-session", StampOf(cfg), testCreds); err != nil {
+	if err := WriteCached(dir, cfg, "q", "other-session", StampOf(cfg), testCreds); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := ForgetSession(dir, "corp"); err != nil || n != 1 {

@@ -93,7 +93,7 @@ func (r *Resolver) fetchChain(ctx context.Context, chain []Source, st Stamp) (Cr
 	if err != nil {
 		return Credentials{}, err
 	}
-	if err := writeCached(r.CacheDir, r.ConfigPath, leaf.Profile, root.Session.Key(), st, c); err != nil {
+	if err := WriteCached(r.CacheDir, r.ConfigPath, leaf.Profile, root.Session.Key(), st, c); err != nil {
 		return Credentials{}, fmt.Errorf("caching the credentials of %s: %w", leaf.Profile, err)
 	}
 	return c, nil

@@ -68,10 +68,12 @@ func GapsOf(emulator string) (Gaps, error) {
 // Options tune the client. The zero value suits AWS's published quotas.
 type Options struct {
 	// Rate is Identity Center calls per second, shared by every call to the
-	// instance; default 19 (AWS allows 20). Burst defaults to 2.
+	// instance; default 18 (AWS allows 20: the rest is left for polls of
+	// other tools and for timing jitter). Burst defaults to 1, so that no
+	// one-second window sees more than Rate+1 calls.
 	Rate  rate.Limit
 	Burst int
-	// StoreRate is Identity Store calls per second; default 19.
+	// StoreRate is Identity Store calls per second; default 18.
 	StoreRate rate.Limit
 	// Concurrency bounds the calls in flight; default 16.
 	Concurrency int
@@ -94,13 +96,13 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Rate == 0 {
-		o.Rate = 19
+		o.Rate = 18
 	}
 	if o.Burst <= 0 {
-		o.Burst = 2
+		o.Burst = 1
 	}
 	if o.StoreRate == 0 {
-		o.StoreRate = 19
+		o.StoreRate = 18
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 16

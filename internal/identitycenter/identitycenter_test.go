@@ -3,6 +3,7 @@ package identitycenter
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/gatehouse-dev/gatehouse/bench/quotaproxy"
 	"github.com/gatehouse-dev/gatehouse/internal/apply"
 	"github.com/gatehouse-dev/gatehouse/internal/awstest"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
@@ -211,5 +213,78 @@ func TestDuplicateNamesAreAnError(t *testing.T) {
 	_, err := c.Read(ctx, ReadScope{})
 	if err == nil || !strings.Contains(err.Error(), "two permission sets are named Twin") || hint.Of(err) == "" {
 		t.Errorf("Read() = %v, want a duplicate-name error with a hint", err)
+	}
+}
+
+// TestLostResponsesCreateNoDuplicate loses the answer to the first request
+// of every create (the request reached moto, the connection broke before
+// the answer came back), as a network failure would. The client must check
+// before sending again: moto would store a second assignment or membership.
+func TestLostResponsesCreateNoDuplicate(t *testing.T) {
+	srv := awstest.Fresh(t)
+	var mu sync.Mutex
+	lost := map[string]bool{}
+	proxy, err := quotaproxy.Start(quotaproxy.Options{Upstream: srv.URL, Rate: -1, Fault: func(_, op string, n int) quotaproxy.Fault {
+		if strings.HasPrefix(op, "Create") && n == 0 {
+			mu.Lock()
+			lost[op] = true
+			mu.Unlock()
+			return quotaproxy.DropResponse
+		}
+		return quotaproxy.Pass
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	cfg := awstest.ConfigFor(t, proxy.URL)
+	c := New(cfg, Options{Gaps: motoGaps, Rate: 1000, StoreRate: 1000})
+	ctx := context.Background()
+	if _, err := c.Discover(ctx, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	uid, err := c.CreateUser(ctx, plan.User{UserName: "alice", DisplayName: "A", GivenName: "A", FamilyName: "D"})
+	if err != nil {
+		t.Fatalf("CreateUser after a lost answer: %v", err)
+	}
+	gid, err := c.CreateGroup(ctx, plan.Group{DisplayName: "Eng"})
+	if err != nil {
+		t.Fatalf("CreateGroup after a lost answer: %v", err)
+	}
+	if err := c.AddMember(ctx, gid, uid); err != nil {
+		t.Fatalf("AddMember after a lost answer: %v", err)
+	}
+	arn, err := c.CreatePermissionSet(ctx, plan.PermissionSet{Name: "RO", SessionDuration: "PT1H"})
+	if err != nil {
+		t.Fatalf("CreatePermissionSet after a lost answer: %v", err)
+	}
+	if err := c.CreateAssignment(ctx, apply.AssignmentRef{AccountID: prod, PermissionSet: "RO", PermissionSetARN: arn, PrincipalType: state.PrincipalGroup, PrincipalName: "Eng", PrincipalID: gid}); err != nil {
+		t.Fatalf("CreateAssignment after a lost answer: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, op := range []string{"CreateUser", "CreateGroup", "CreateGroupMembership", "CreatePermissionSet", "CreateAccountAssignment"} {
+		if !lost[op] {
+			t.Errorf("no answer to %s was lost: the test did not test it", op)
+		}
+	}
+
+	// Count raw: Read folds duplicates.
+	sso, ids := ssoadmin.NewFromConfig(awstest.ConfigFor(t, srv.URL)), identitystore.NewFromConfig(awstest.ConfigFor(t, srv.URL))
+	sets, err := sso.ListPermissionSets(ctx, &ssoadmin.ListPermissionSetsInput{InstanceArn: &c.Instance.ARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := sso.ListAccountAssignments(ctx, &ssoadmin.ListAccountAssignmentsInput{InstanceArn: &c.Instance.ARN, AccountId: aws.String(prod), PermissionSetArn: &arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := ids.ListGroupMemberships(ctx, &identitystore.ListGroupMembershipsInput{IdentityStoreId: &c.Instance.IdentityStoreID, GroupId: &gid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sets.PermissionSets) != 1 || len(as.AccountAssignments) != 1 || len(ms.GroupMemberships) != 1 {
+		t.Errorf("after lost answers: %d permission sets, %d assignments, %d memberships; want 1 of each",
+			len(sets.PermissionSets), len(as.AccountAssignments), len(ms.GroupMemberships))
 	}
 }

@@ -36,6 +36,10 @@ const (
 	maxSession                  = 12 * time.Hour
 )
 
+// reservedTagPrefix starts the tags gatehouse writes on what it manages
+// (gatehouse:managed and the like); the model cannot set them.
+const reservedTagPrefix = "gatehouse:"
+
 const partitions = `(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)`
 
 var (

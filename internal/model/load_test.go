@@ -38,7 +38,7 @@ func TestTwentyMistakes(t *testing.T) {
 		"testdata/twenty-mistakes.yaml:23:3: user bob has no email",
 		`testdata/twenty-mistakes.yaml:27:22: unknown user "bobby"`,
 		`testdata/twenty-mistakes.yaml:31:5: unknown key "sesion_duration" in permission set ReadOnly`,
-		"testdata/twenty-mistakes.yaml:34:23: session_duration 24h of permission set Admin is outside 1h to 12h",
+		"testdata/twenty-mistakes.yaml:34:23: session_duration of permission set Admin is 24h, outside 1h to 12h",
 		`testdata/twenty-mistakes.yaml:36:9: managed policy "arn:aws:iam:aws:policy/AdministratorAccess" is not an IAM policy ARN`,
 		`testdata/twenty-mistakes.yaml:37:3: permission set name "DeveloperWithAVeryLongPermissionSetName" is 39 characters long; AWS allows 32`,
 		`testdata/twenty-mistakes.yaml:42:19: inline_policy of permission set Developer: Statement[0].Effect: Effect "allow" is not Allow or Deny`,
@@ -46,7 +46,7 @@ func TestTwentyMistakes(t *testing.T) {
 		`testdata/twenty-mistakes.yaml:52:47: unknown account "prod"`,
 		"testdata/twenty-mistakes.yaml:58:18: role EngineerAccess in production does not trust role EngineerIdentity, so it cannot be assumed from it",
 		`testdata/twenty-mistakes.yaml:63:17: role reference "EngineerIdentity" is not Name@account`,
-		"testdata/twenty-mistakes.yaml:64:18: max_session 13h of role EngineerAccess is outside 1h to 12h",
+		"testdata/twenty-mistakes.yaml:64:18: max_session of role EngineerAccess is 13h, outside 1h to 12h",
 		`testdata/twenty-mistakes.yaml:65:37: principal_org_id "o-abc" is not an organization ID`,
 		"testdata/twenty-mistakes.yaml:66:20: inline_policy is not valid JSON: invalid character '}' looking for beginning of value at line 1, column 41",
 	}

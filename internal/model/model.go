@@ -29,6 +29,7 @@ type Pos struct {
 	Col  int
 }
 
+// String renders "file:line:col", or the file alone when the line is unknown.
 func (p Pos) String() string {
 	if p.Line == 0 {
 		return p.File
@@ -231,6 +232,7 @@ type RoleRef struct {
 	Pos     Pos
 }
 
+// String renders the reference as written: "Name@account".
 func (r RoleRef) String() string { return r.Role + "@" + r.Account }
 
 // Role is a cross-account IAM role created in every selected account.
@@ -280,7 +282,7 @@ func (m *Model) PermissionSet(name string) (PermissionSet, bool) {
 	return PermissionSet{}, false
 }
 
-// ProvisioningRole returns the role assumed in member accounts.
+// ProvisioningRoleName returns the role assumed in member accounts.
 func (ic IdentityCenter) ProvisioningRoleName() string {
 	if ic.ProvisioningRole == "" {
 		return DefaultProvisioningRole

@@ -37,7 +37,10 @@ func (ps Problems) Error() string {
 
 // Hint is shown once below the list by the CLI.
 func (ps Problems) Hint() string {
-	return fmt.Sprintf("%d problem%s; fix them and run gatehouse validate again", len(ps), plural(len(ps)))
+	if len(ps) == 1 {
+		return "1 problem; fix it and run gatehouse validate again"
+	}
+	return fmt.Sprintf("%d problems; fix them and run gatehouse validate again", len(ps))
 }
 
 // Sort orders problems by file, line, column and message, and drops exact
@@ -64,11 +67,4 @@ func (ps Problems) Sort() Problems {
 		out = append(out, p)
 	}
 	return out
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

@@ -116,6 +116,10 @@ func (v *validator) tags(path, owner string, tags map[string]string) {
 		v.add(path, fmt.Sprintf("keep at most %d tags", maxTags), "%s has %d tags; AWS allows %d", owner, len(tags), maxTags)
 	}
 	for _, k := range sortedKeys(tags) {
+		if strings.HasPrefix(k, reservedTagPrefix) {
+			v.add(path+"."+k, "remove it: gatehouse sets its own gatehouse: tags to mark what it manages", "tag %q of %s is reserved for gatehouse", k, owner)
+			continue
+		}
 		if p := tagProblem(k, tags[k]); p != "" {
 			v.add(path+"."+k, "tag keys are 1-128 and values 0-256 characters of letters, digits, spaces and _ . : / = + - @", "tag %q of %s: %s", k, owner, p)
 		}
@@ -217,18 +221,13 @@ func (v *validator) saml(a Account, p string) {
 	if s.Metadata == "" {
 		v.add(p, "add metadata: FILE, the SAML metadata downloaded from the Identity Center application \"External AWS Account\"", "saml of account %s has no metadata", a.Name)
 	}
-	if s.Role == "" {
-		v.add(p, "add role: NAME, the role the SAML application signs in to", "saml of account %s has no role", a.Name)
-	} else if !iamNamePattern.MatchString(s.Role) || len(s.Role) > maxRoleName {
+	if s.Role != "" && (!iamNamePattern.MatchString(s.Role) || len(s.Role) > maxRoleName) {
 		v.add(p+".role", "use 1-64 characters of letters, digits and + = , . @ _ -", "saml role %q is not an IAM role name", s.Role)
 	}
 	if s.Provider != "" && (!samlProviderRe.MatchString(s.Provider) || len(s.Provider) > maxSAMLProviderName) {
 		v.add(p+".provider", "use 1-128 characters of letters, digits and . _ -", "saml provider %q is not an IAM SAML provider name", s.Provider)
 	}
-	switch {
-	case len(s.Policies) == 0 && s.PermissionSet == "":
-		v.add(p, "add policies: [ARN, ...] or permission_set: NAME", "the saml role of account %s has no policies", a.Name)
-	case len(s.Policies) > 0 && s.PermissionSet != "":
+	if len(s.Policies) > 0 && s.PermissionSet != "" {
 		v.add(p+".permission_set", "keep one of them: the role carries either the listed policies or the permission set's", "saml of account %s has both policies and permission_set", a.Name)
 	}
 	if s.PermissionSet != "" {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
@@ -13,9 +14,7 @@ func (v *validator) checkPermissionSets() {
 		if !v.tooLong(p+".description", "description of permission set "+ps.Name, ps.Description, maxPermissionSetDescription) && !descriptionRe.MatchString(ps.Description) {
 			v.add(p+".description", "use plain Latin-1 text", "description of permission set %s has characters Identity Center does not accept", ps.Name)
 		}
-		if d := ps.SessionDuration; d != 0 && (d < minSession || d > maxSession) {
-			v.add(p+".session_duration", "Identity Center sessions last from 1h to 12h", "session_duration %s of permission set %s is outside 1h to 12h", formatDuration(d), ps.Name)
-		}
+		v.session(p+".session_duration", "session_duration of permission set "+ps.Name, "Identity Center sessions last from 1h to 12h", ps.SessionDuration)
 		if ps.RelayState != "" && !v.tooLong(p+".relay_state", "relay_state of permission set "+ps.Name, ps.RelayState, maxRelayState) && !relayStateRe.MatchString(ps.RelayState) {
 			v.add(p+".relay_state", "write a console URL such as https://console.aws.amazon.com/ec2/home", "relay_state of permission set %s has characters Identity Center does not accept", ps.Name)
 		}
@@ -76,6 +75,18 @@ func (v *validator) permissionSetPolicies(ps PermissionSet, p string) {
 	}
 }
 
+// session checks a session length: 1h to 12h in whole seconds (0 means
+// AWS's default of 1h).
+func (v *validator) session(path, what, hint string, d time.Duration) {
+	switch {
+	case d == 0:
+	case d < minSession || d > maxSession:
+		v.add(path, hint, "%s is %s, outside 1h to 12h", what, formatDuration(d))
+	case d%time.Second != 0:
+		v.add(path, "write whole seconds, such as 1h30m", "%s is %s, not a whole number of seconds", what, formatDuration(d))
+	}
+}
+
 func refPath(p string) string {
 	if p == "" {
 		return "/"
@@ -106,7 +117,6 @@ func (v *validator) inlinePolicy(path, owner, doc string, kind policy.Kind) {
 }
 
 func (v *validator) checkAssignments() {
-	hubWarned := false
 	for i, a := range v.m.Assignments {
 		p := fmt.Sprintf("assignments[%d]", i)
 		if len(a.Groups) == 0 && len(a.Users) == 0 {
@@ -125,17 +135,6 @@ func (v *validator) checkAssignments() {
 			v.ref(fmt.Sprintf("%s.permission_sets[%d]", p, j), "permission set", "permission_sets", ps, v.permissionSetNames, v.permissionSets[ps])
 		}
 		v.selector(p+".accounts", a.Accounts)
-		if hubWarned || v.m.IdentityCenter.HubAccount != "" {
-			continue
-		}
-		for j, name := range a.Accounts.Names {
-			if acct, ok := v.accounts[name]; ok && acct.External && acct.SAML == nil {
-				v.add(v.namePath(p+".accounts", "names", j), "set identity_center.hub_account to the member account where engineers sign in to reach client accounts",
-					"account %s is external: it is reached through a hop permission set in the hub account, but identity_center.hub_account is not set", name)
-				hubWarned = true
-				break
-			}
-		}
 	}
 }
 
@@ -162,15 +161,17 @@ func (v *validator) selector(p string, s AccountSelector) {
 		_, ok := v.accounts[name]
 		v.ref(v.namePath(p, "names", j), "account", "accounts", name, v.accountNames, ok)
 	}
-	byPattern := s.All || len(s.OUs) > 0 || len(s.Tags) > 0
+	// all and ou select member accounts only; a tags selector alone also
+	// selects external accounts by the tags the model gives them.
+	membersOnly := s.All || len(s.OUs) > 0
 	for j, name := range s.Exclude {
 		ep := v.namePath(p, "exclude", j)
 		a, ok := v.accounts[name]
 		if !v.ref(ep, "account", "accounts", name, v.accountNames, ok) {
 			continue
 		}
-		if a.External && byPattern && !contains(s.Names, name) {
-			v.add(ep, "remove it: external accounts are reached only when named", "exclude names external account %s, which all, ou and tags never select", name)
+		if a.External && membersOnly && !contains(s.Names, name) {
+			v.add(ep, "remove it: an external account is reached only when named, or by a selector of tags alone", "exclude names external account %s, which all and ou never select", name)
 		}
 	}
 	for j, ou := range s.OUs {
@@ -202,7 +203,7 @@ func (v *validator) accountIDs(s AccountSelector) ([]string, bool) {
 }
 
 // selects reports whether a selector picks the named account: yes, no, or
-// unknown when that depends on Organizations (all, ou, tags).
+// unknown when that depends on Organizations (ou, tags of member accounts).
 func (v *validator) selects(s AccountSelector, name string) (selected, known bool) {
 	if contains(s.Exclude, name) {
 		return false, true
@@ -211,16 +212,18 @@ func (v *validator) selects(s AccountSelector, name string) (selected, known boo
 		return true, true
 	}
 	a, ok := v.accounts[name]
-	if s.All || len(s.OUs) > 0 || len(s.Tags) > 0 {
-		if ok && a.External {
-			return false, true
-		}
-		if s.All && len(s.OUs) == 0 && len(s.Tags) == 0 {
-			return true, true
-		}
-		return false, false
+	switch {
+	case !s.All && len(s.OUs) == 0 && len(s.Tags) == 0:
+		return false, true // names only
+	case ok && a.External:
+		// all and ou never pick external accounts; tags alone do, by the
+		// tags the model gives them.
+		return !s.All && len(s.OUs) == 0 && hasAllTags(a.Tags, s.Tags), true
+	case s.All && len(s.OUs) == 0 && len(s.Tags) == 0:
+		return true, true
+	default:
+		return false, false // decided by Organizations
 	}
-	return false, true
 }
 
 // iamName checks a name against IAM's rule: 1 to max characters of letters,
@@ -233,4 +236,14 @@ func (v *validator) iamName(path, kind, name string, max int) {
 	case !iamNamePattern.MatchString(name):
 		v.add(path, hint, "%s name %q has characters other than letters, digits and + = , . @ _ -", kind, name)
 	}
+}
+
+// hasAllTags reports whether tags hold every key and value of want.
+func hasAllTags(tags, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := tags[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
 }

@@ -40,9 +40,7 @@ func (v *validator) checkRoles() {
 				}
 			}
 		}
-		if d := r.MaxSession; d != 0 && (d < minSession || d > maxSession) {
-			v.add(p+".max_session", "IAM role sessions last from 1h to 12h", "max_session %s of role %s is outside 1h to 12h", formatDuration(d), r.Name)
-		}
+		v.session(p+".max_session", "max_session of role "+r.Name, "IAM role sessions last from 1h to 12h", r.MaxSession)
 		if n := v.trustFloor(r); n > policy.TrustPolicyLimit {
 			v.add(p+".trust", fmt.Sprintf("trust fewer entries, or split the role; the quota \"Role trust policy length\" is adjustable up to %d in Service Quotas, and gatehouse checks against the default", policy.TrustPolicyMaxLimit),
 				"the trust policy of role %s needs at least %d characters; IAM's default quota is %d", r.Name, n, policy.TrustPolicyLimit)
@@ -94,7 +92,11 @@ func (v *validator) trustEntry(r Role, t TrustEntry, p string) {
 	if t.Principal != "" {
 		if t.Account == "" || t.Role != "" || t.PermissionSet != "" {
 			v.add(p+".principal", "use principal with account only, to narrow it: {account: NAME, principal: role/ci-*}", "principal narrows an account trust, but this entry trusts a %s", firstOr(subjects, "nobody"))
-		} else if !principalRe.MatchString(t.Principal) && !principalARNRe.MatchString(t.Principal) {
+		} else if m := principalARNRe.FindStringSubmatch(t.Principal); m != nil {
+			if id := v.accountID(t.Account); id != "" && m[3] != id {
+				v.add(p+".principal", "name a principal of the trusted account, or trust its account instead", "principal %s is in account %s, not in the trusted account %s (%s)", t.Principal, m[3], t.Account, id)
+			}
+		} else if !principalRe.MatchString(t.Principal) {
 			v.add(p+".principal", "write a pattern such as role/ci-* or user/alice, matched against aws:PrincipalArn", "principal %q is not role/NAME or user/NAME", t.Principal)
 		}
 	}
@@ -111,11 +113,22 @@ func (v *validator) trustEntry(r Role, t TrustEntry, p string) {
 	}
 	if t.PermissionSet != "" {
 		v.ref(p+".permission_set", "permission set", "permission_sets", t.PermissionSet, v.permissionSetNames, v.permissionSets[t.PermissionSet])
-		if t.Account == "" && v.m.IdentityCenter.HubAccount == "" && len(subjects) == 1 {
-			v.add(p, "add account: NAME, the account where the permission set is assigned, or set identity_center.hub_account", "trust of permission set %s does not say in which account its role is", t.PermissionSet)
+		if t.Conditions.MFA || r.Conditions.MFA {
+			v.add(p, "remove mfa for this entry: Identity Center sessions do not report MFA to IAM; require MFA in Identity Center instead", "role %s requires MFA, which a session of permission set %s never has", r.Name, t.PermissionSet)
 		}
 	}
 	v.conditions(p, t.Conditions)
+}
+
+// accountID returns the ID of an account given by name or ID, or "".
+func (v *validator) accountID(nameOrID string) string {
+	if a, ok := v.accounts[nameOrID]; ok && isAccountID(a.ID) {
+		return a.ID
+	}
+	if isAccountID(nameOrID) {
+		return nameOrID
+	}
+	return ""
 }
 
 func firstOr(list []string, def string) string {

@@ -359,7 +359,7 @@ func (a *authority) pendingDeviceLocked(userCode string) (*deviceAuth, error) {
 	case !a.now().Before(d.expiresAt):
 		return nil, errCodeExpired
 	case d.approved != nil || d.denied || d.consumed:
-		return nil, errCodeUsed
+		return nil, ErrCodeUsed
 	}
 	return d, nil
 }

@@ -53,6 +53,37 @@ type backend struct {
 	logf   func(format string, args ...any)
 
 	roleMu sync.Mutex // one role reconcile at a time, as AWS does per account
+	// roleAccounts are the accounts the front has made reserved roles in:
+	// outside an organization (in tests) they are the only way to find them.
+	roleAccounts map[string]bool
+}
+
+// noteRoleAccount remembers an account that holds reserved roles; b.roleMu
+// must be held.
+func (b *backend) noteRoleAccount(account string) {
+	if b.roleAccounts == nil {
+		b.roleAccounts = map[string]bool{}
+	}
+	b.roleAccounts[account] = true
+}
+
+// knownAccounts are the accounts that may hold reserved roles: the
+// organization's, the management account, and those the front made roles in.
+func (b *backend) knownAccounts(ctx context.Context) (map[string]bool, error) {
+	org, err := b.orgAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{b.mgmt: true}
+	for id := range org {
+		out[id] = true
+	}
+	b.roleMu.Lock()
+	for id := range b.roleAccounts {
+		out[id] = true
+	}
+	b.roleMu.Unlock()
+	return out, nil
 }
 
 // in returns a copy of the config whose requests run as account (moto's
@@ -329,6 +360,7 @@ func (b *backend) reconcileRole(ctx context.Context, account, psARN string) (str
 	assigned := len(out.AccountAssignments) > 0
 	switch {
 	case assigned && !exists:
+		b.noteRoleAccount(account)
 		if err := b.createReservedRole(ctx, account, name, path, ps); err != nil {
 			return "", err
 		}
@@ -494,7 +526,7 @@ func (b *backend) provisioned(ctx context.Context, psARN, account string) error 
 	}
 	accounts := []string{account}
 	if account == "" {
-		all, err := b.orgAccounts(ctx)
+		all, err := b.knownAccounts(ctx)
 		if err != nil {
 			return err
 		}
@@ -526,12 +558,16 @@ func (b *backend) reconcileAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	accounts, err := b.orgAccounts(ctx)
+	accounts, err := b.knownAccounts(ctx)
 	if err != nil {
 		return err
 	}
-	if _, ok := accounts[b.mgmt]; !ok {
-		accounts[b.mgmt] = orgAccountInfo{}
+	targets, err := b.assignmentTargets(ctx, inst)
+	if err != nil {
+		return err
+	}
+	for id := range targets {
+		accounts[id] = true
 	}
 	var sets []string
 	pages := ssoadmin.NewListPermissionSetsPaginator(b.ssoAdmin(), &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(inst)})
@@ -571,6 +607,56 @@ func (b *backend) reconcileAll(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// assignmentTargets returns every account that has an assignment of any
+// user or group of the Identity Store.
+func (b *backend) assignmentTargets(ctx context.Context, inst string) (map[string]bool, error) {
+	_, store, err := b.instance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	type principal struct {
+		id  string
+		typ ssotypes.PrincipalType
+	}
+	var all []principal
+	users := identitystore.NewListUsersPaginator(b.idStore(), &identitystore.ListUsersInput{IdentityStoreId: aws.String(store)})
+	for users.HasMorePages() {
+		page, err := users.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing users: %w", err)
+		}
+		for _, u := range page.Users {
+			all = append(all, principal{aws.ToString(u.UserId), ssotypes.PrincipalTypeUser})
+		}
+	}
+	groups := identitystore.NewListGroupsPaginator(b.idStore(), &identitystore.ListGroupsInput{IdentityStoreId: aws.String(store)})
+	for groups.HasMorePages() {
+		page, err := groups.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing groups: %w", err)
+		}
+		for _, g := range page.Groups {
+			all = append(all, principal{aws.ToString(g.GroupId), ssotypes.PrincipalTypeGroup})
+		}
+	}
+	out := map[string]bool{}
+	for _, p := range all {
+		pages := ssoadmin.NewListAccountAssignmentsForPrincipalPaginator(b.ssoAdmin(), &ssoadmin.ListAccountAssignmentsForPrincipalInput{
+			InstanceArn: aws.String(inst), PrincipalId: aws.String(p.id), PrincipalType: p.typ,
+		})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("listing assignments of %s %s: %w", p.typ, p.id, err)
+			}
+			for _, a := range page.AccountAssignments {
+				out[aws.ToString(a.AccountId)] = true
+			}
+		}
+	}
+	return out, nil
 }
 
 // roleCredentials returns credentials of the reserved role behind e, from

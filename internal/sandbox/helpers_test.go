@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 }
 
 // newSandbox wipes the shared moto and puts a fresh front before it.
-func newSandbox(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
+func newSandbox(t testing.TB, opts sandbox.Options) *sandbox.Sandbox {
 	t.Helper()
 	opts.MotoURL = awstest.Fresh(t).URL
 	sb, err := sandbox.Start(context.Background(), opts)
@@ -42,7 +42,7 @@ func newSandbox(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
 }
 
 // adminConfig is the management account's config, through the front.
-func adminConfig(t *testing.T, sb *sandbox.Sandbox) aws.Config {
+func adminConfig(t testing.TB, sb *sandbox.Sandbox) aws.Config {
 	t.Helper()
 	cfg := awstest.ConfigFor(t, sb.URL())
 	c := sb.Credentials()
@@ -65,7 +65,7 @@ type world struct {
 }
 
 // seed creates users, groups with members, and permission sets.
-func seed(t *testing.T, cfg aws.Config, users []string, groups map[string][]string, sets map[string]string) *world {
+func seed(t testing.TB, cfg aws.Config, users []string, groups map[string][]string, sets map[string]string) *world {
 	t.Helper()
 	ctx := context.Background()
 	admin := ssoadmin.NewFromConfig(cfg)
@@ -124,7 +124,7 @@ func seed(t *testing.T, cfg aws.Config, users []string, groups map[string][]stri
 }
 
 // assign creates (or with del, deletes) an account assignment through the front.
-func (w *world) assign(t *testing.T, cfg aws.Config, del bool, account, set, principalType, principal string) {
+func (w *world) assign(t testing.TB, cfg aws.Config, del bool, account, set, principalType, principal string) {
 	t.Helper()
 	ctx := context.Background()
 	admin := ssoadmin.NewFromConfig(cfg)
@@ -150,14 +150,14 @@ func (w *world) assign(t *testing.T, cfg aws.Config, del bool, account, set, pri
 }
 
 // oidcClient is an ssooidc client pointed at the sandbox (unsigned calls).
-func oidcClient(t *testing.T, sb *sandbox.Sandbox) *ssooidc.Client {
+func oidcClient(t testing.TB, sb *sandbox.Sandbox) *ssooidc.Client {
 	t.Helper()
 	return ssooidc.NewFromConfig(awstest.ConfigFor(t, sb.URL()))
 }
 
 // deviceLogin runs a device-code login for user, approving through the Go
 // API, and returns the client registration and the token.
-func deviceLogin(t *testing.T, sb *sandbox.Sandbox, user string) (*ssooidc.RegisterClientOutput, *ssooidc.CreateTokenOutput) {
+func deviceLogin(t testing.TB, sb *sandbox.Sandbox, user string) (*ssooidc.RegisterClientOutput, *ssooidc.CreateTokenOutput) {
 	t.Helper()
 	ctx := context.Background()
 	c := oidcClient(t, sb)

@@ -299,3 +299,35 @@ func TestProxyPassesEverythingElseToMoto(t *testing.T) {
 		t.Error("Start listened on a non-loopback address")
 	}
 }
+
+func TestEnvPointsEveryServiceAtTheSandbox(t *testing.T) {
+	sb := newSandbox(t, sandbox.Options{Region: "eu-west-1"})
+	env := map[string]string{}
+	for _, kv := range sb.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	for _, svc := range []string{"SSO", "SSO_OIDC", "STS", "IAM", "ORGANIZATIONS", "SSO_ADMIN", "IDENTITYSTORE"} {
+		if got := env["AWS_ENDPOINT_URL_"+svc]; got != sb.URL() {
+			t.Errorf("AWS_ENDPOINT_URL_%s = %q, want %q", svc, got, sb.URL())
+		}
+	}
+	want := map[string]string{
+		"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1",
+		"GATEHOUSE_FEDERATION_ENDPOINT": sb.URL() + "/federation",
+		"AWS_ACCESS_KEY_ID":             sb.Credentials().AccessKeyID,
+	}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("%s = %q, want %q", k, env[k], v)
+		}
+	}
+	if len(sb.EndpointEnv()) != len(sb.Env())-2 {
+		t.Errorf("EndpointEnv has %d variables, Env %d: want Env = EndpointEnv + the two credential variables", len(sb.EndpointEnv()), len(sb.Env()))
+	}
+	for _, kv := range sb.EndpointEnv() {
+		if strings.HasPrefix(kv, "AWS_ACCESS_KEY_ID=") || strings.HasPrefix(kv, "AWS_SECRET_ACCESS_KEY=") {
+			t.Errorf("EndpointEnv carries credentials: %s", kv)
+		}
+	}
+}

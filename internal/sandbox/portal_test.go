@@ -5,13 +5,17 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	ssoptypes "github.com/aws/aws-sdk-go-v2/service/sso/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
@@ -39,7 +43,7 @@ func portalWorld(t *testing.T, sb *sandbox.Sandbox) *world {
 	return w
 }
 
-func portalClient(t *testing.T, sb *sandbox.Sandbox) *sso.Client {
+func portalClient(t testing.TB, sb *sandbox.Sandbox) *sso.Client {
 	t.Helper()
 	return sso.NewFromConfig(awstest.ConfigFor(t, sb.URL()))
 }
@@ -259,5 +263,132 @@ func assertHTTPError(t *testing.T, err error, status int, errType string) {
 	}
 	if got := re.Response.Header.Get("X-Amzn-Errortype"); got != errType {
 		t.Errorf("X-Amzn-Errortype = %q, want %q", got, errType)
+	}
+}
+
+func TestExpiredTokenIsUnauthorized(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	sb := newSandbox(t, sandbox.Options{Now: clock, AccessTokenTTL: 15 * time.Minute})
+	portalWorld(t, sb)
+	_, tok := deviceLogin(t, sb, "alice")
+	if tok.ExpiresIn != 900 {
+		t.Errorf("expiresIn = %d, want 900", tok.ExpiresIn)
+	}
+	p := portalClient(t, sb)
+	if _, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken}); err != nil {
+		t.Fatalf("before expiry: %v", err)
+	}
+	mu.Lock()
+	now = now.Add(16 * time.Minute)
+	mu.Unlock()
+	_, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken})
+	assertHTTPError(t, err, http.StatusUnauthorized, "UnauthorizedException")
+}
+
+// reservedRoles lists the AWSReservedSSO roles in account with their
+// inline policy names and attached policy ARNs.
+func reservedRoles(t *testing.T, cfg aws.Config, account string) map[string][]string {
+	t.Helper()
+	ctx := context.Background()
+	c := iam.NewFromConfig(cfg, func(o *iam.Options) {
+		o.APIOptions = append(o.APIOptions, smithyhttp.SetHeaderValue("x-moto-account-id", account))
+	})
+	out, err := c.ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String("/aws-reserved/sso.amazonaws.com/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string][]string{}
+	for _, r := range out.Roles {
+		var pols []string
+		inline, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: r.RoleName})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pols = append(pols, inline.PolicyNames...)
+		attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: r.RoleName})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range attached.AttachedPolicies {
+			pols = append(pols, aws.ToString(p.PolicyArn))
+		}
+		name := aws.ToString(r.RoleName)
+		roles[name[:strings.LastIndexByte(name, '_')]] = pols
+	}
+	return roles
+}
+
+func TestProvisioningUpdatesTheRolesPolicies(t *testing.T) {
+	ctx := context.Background()
+	sb := newSandbox(t, sandbox.Options{})
+	cfg := adminConfig(t, sb)
+	w := seed(t, cfg, []string{"alice"}, nil, map[string]string{"Deploy": ""})
+	w.assign(t, cfg, false, prod, "Deploy", "USER", "alice")
+	if diff := cmp.Diff(map[string][]string{"AWSReservedSSO_Deploy": nil}, reservedRoles(t, cfg, prod)); diff != "" {
+		t.Fatalf("role before provisioning mismatch (-want +got):\n%s", diff)
+	}
+
+	// A customer-managed policy in the account, referenced by the set, and
+	// an inline policy; then provisioning, as gatehouse apply does.
+	inProd := iam.NewFromConfig(cfg, func(o *iam.Options) {
+		o.APIOptions = append(o.APIOptions, smithyhttp.SetHeaderValue("x-moto-account-id", prod))
+	})
+	if _, err := inProd.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("DeployBoundary"), Path: aws.String("/ops/"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	admin := ssoadmin.NewFromConfig(cfg)
+	ps := aws.String(w.sets["Deploy"])
+	if _, err := admin.AttachCustomerManagedPolicyReferenceToPermissionSet(ctx, &ssoadmin.AttachCustomerManagedPolicyReferenceToPermissionSetInput{
+		InstanceArn: aws.String(w.instance), PermissionSetArn: ps,
+		CustomerManagedPolicyReference: &ssotypes.CustomerManagedPolicyReference{Name: aws.String("DeployBoundary"), Path: aws.String("/ops/")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.PutInlinePolicyToPermissionSet(ctx, &ssoadmin.PutInlinePolicyToPermissionSetInput{InstanceArn: aws.String(w.instance), PermissionSetArn: ps,
+		InlinePolicy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ProvisionPermissionSet(ctx, &ssoadmin.ProvisionPermissionSetInput{InstanceArn: aws.String(w.instance), PermissionSetArn: ps,
+		TargetType: ssotypes.ProvisionTargetTypeAllProvisionedAccounts}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"AWSReservedSSO_Deploy": {"AwsSSOInlinePolicy", "arn:aws:iam::" + prod + ":policy/ops/DeployBoundary"}}
+	if diff := cmp.Diff(want, reservedRoles(t, cfg, prod)); diff != "" {
+		t.Errorf("role after provisioning mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestReconcileCatchesChangesMadeDirectlyOnMoto(t *testing.T) {
+	sb := newSandbox(t, sandbox.Options{})
+	front := adminConfig(t, sb)
+	w := seed(t, front, []string{"alice"}, nil, map[string]string{"ReadOnly": ""})
+	direct := awstest.ConfigFor(t, sb.MotoURL()) // bypasses the front
+	w.assign(t, direct, false, staging, "ReadOnly", "USER", "alice")
+	if got := reservedRoles(t, front, staging); len(got) != 0 {
+		t.Fatalf("a role appeared without the front seeing the assignment: %v", got)
+	}
+	post := func() {
+		t.Helper()
+		resp, err := http.Post(sb.URL()+"/sandbox/reconcile", "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("reconcile answered %d", resp.StatusCode)
+		}
+	}
+	post()
+	if got := reservedRoles(t, front, staging); len(got) != 1 {
+		t.Fatalf("after reconcile the roles are %v, want AWSReservedSSO_ReadOnly", got)
+	}
+	w.assign(t, direct, true, staging, "ReadOnly", "USER", "alice")
+	post()
+	if got := reservedRoles(t, front, staging); len(got) != 0 {
+		t.Fatalf("after the assignment went and reconcile ran, the roles are %v", got)
 	}
 }

@@ -124,7 +124,6 @@ var (
 var (
 	errUnknownCode = hint.Wrap(ErrUnknownCode, "check the code the login command printed, or list pending codes: GET /sandbox/device-authorizations")
 	errCodeExpired = hint.Wrap(ErrCodeExpired, "start the login again: device codes last 10 minutes")
-	errCodeUsed    = ErrCodeUsed
 )
 
 // Start starts moto (unless opts.MotoURL is set) and the front, and returns
@@ -294,8 +293,9 @@ var endpointServices = []string{"SSO", "SSO_OIDC", "STS", "IAM", "ORGANIZATIONS"
 
 // EndpointEnv returns the variables that point AWS CLIs and SDKs at the
 // sandbox (one AWS_ENDPOINT_URL_<SERVICE> per service, since aws-sdk-go-v2's
-// credential providers ignore the global AWS_ENDPOINT_URL) and set the
-// region, without credentials.
+// credential providers ignore the global AWS_ENDPOINT_URL), set the region
+// and point gatehouse console at the sandbox's federation endpoint, without
+// credentials.
 func (s *Sandbox) EndpointEnv() []string {
 	return endpointEnv(s.url, s.opts.Region)
 }
@@ -305,8 +305,14 @@ func endpointEnv(url, region string) []string {
 	for _, svc := range endpointServices {
 		env = append(env, "AWS_ENDPOINT_URL_"+svc+"="+url)
 	}
-	return append(env, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region, "AWS_EC2_METADATA_DISABLED=true")
+	return append(env, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region, "AWS_EC2_METADATA_DISABLED=true",
+		// gatehouse console's override of the federation endpoint.
+		federationEnv+"="+url+"/federation")
 }
+
+// federationEnv is the variable gatehouse console reads the federation
+// endpoint (https://signin.aws.amazon.com/federation) from.
+const federationEnv = "GATEHOUSE_FEDERATION_ENDPOINT"
 
 // Env is EndpointEnv plus the management account's dummy credentials
 // (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): what an admin needs to run

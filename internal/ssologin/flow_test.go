@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+	"github.com/zalando/go-keyring"
 )
 
 type scriptedOIDC struct {
@@ -317,5 +318,54 @@ func TestTokenStates(t *testing.T) {
 	m, _ := newTestManager(t, &scriptedOIDC{}, time.Now)
 	if _, err := m.Token(context.Background(), testSession); err == nil || !strings.Contains(err.Error(), "not logged in") {
 		t.Errorf("Token without login = %v", err)
+	}
+}
+
+// TestKeychainStore: a login with the keychain store leaves no plaintext
+// token, later loads and refreshes go to the keychain, and Remove clears it.
+func TestKeychainStore(t *testing.T) {
+	keyring.MockInit()
+	now := time.Now()
+	m, _ := newTestManager(t, &scriptedOIDC{}, func() time.Time { return now })
+	m.Keyring = KeyringStore{Service: "test-keychain"}
+	plain := &Token{AccessToken: "plain", ExpiresAt: now.Add(time.Hour)}
+	if err := m.Save(testSession, plain, false); err != nil {
+		t.Fatal(err)
+	}
+	tok := &Token{AccessToken: strings.Repeat("k", 3000), ExpiresAt: now.Add(10 * time.Minute), ClientID: "c", ClientSecret: "s",
+		RefreshToken: "r", RegistrationExpiresAt: now.Add(time.Hour)}
+	if err := m.Save(testSession, tok, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Files.Load(testSession.Key()); err != ErrNotFound {
+		t.Errorf("plaintext token left behind: %v", err)
+	}
+	if !m.InKeychain(testSession) {
+		t.Fatal("session not marked as kept in the keychain")
+	}
+	got, err := m.Token(context.Background(), testSession) // inside the window: refreshed, into the keychain
+	if err != nil || got.AccessToken != "refreshed" {
+		t.Fatalf("Token = %+v, %v", got, err)
+	}
+	if kt, err := m.Keyring.Load(testSession.Key()); err != nil || kt.AccessToken != "refreshed" {
+		t.Errorf("keychain holds %+v, %v", kt, err)
+	}
+	if _, err := m.Files.Load(testSession.Key()); err != ErrNotFound {
+		t.Errorf("refresh wrote a plaintext token: %v", err)
+	}
+	if err := m.Remove(testSession); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Load(testSession); err == nil || m.InKeychain(testSession) {
+		t.Errorf("token still there after Remove: %v", err)
+	}
+	// Without a keychain, a keychain session says so instead of pretending
+	// to be logged out.
+	if err := m.Save(testSession, tok, true); err != nil {
+		t.Fatal(err)
+	}
+	m.Keyring = nil
+	if _, err := m.Load(testSession); err == nil || !strings.Contains(err.Error(), "not available") {
+		t.Errorf("Load without keychain = %v", err)
 	}
 }

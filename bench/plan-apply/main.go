@@ -1,0 +1,386 @@
+// Command plan-apply benchmarks gatehouse's plan and apply against moto at
+// the scale of a large organization (by default 500 accounts, 30 permission
+// sets, 100 groups, 100 users, 5,000 assignments), optionally behind the
+// quota proxy that enforces IAM Identity Center's limits. It prints, for
+// apply from empty and for plan with no changes, the wall time and the AWS
+// calls by operation next to the lower bound for that work.
+//
+//	go run ./bench/plan-apply                # full size, behind the quota proxy
+//	go run ./bench/plan-apply -accounts 20 -assignments 200 -groups 10 -users 10 -permission-sets 5
+//
+// It starts its own moto server on a loopback port and stops it at the end.
+// Figures and the commands that produced them are in docs/performance.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/gatehouse-dev/gatehouse/bench/quotaproxy"
+	"github.com/gatehouse-dev/gatehouse/internal/apply"
+	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
+	"github.com/gatehouse-dev/gatehouse/internal/motoserver"
+	"github.com/gatehouse-dev/gatehouse/internal/organization"
+	"github.com/gatehouse-dev/gatehouse/internal/organization/orgfixture"
+	"github.com/gatehouse-dev/gatehouse/internal/plan"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
+)
+
+// size is the shape of the organization to build.
+type size struct {
+	Accounts, PermissionSets, Groups, Users, Assignments int
+	// Proxy puts the quota proxy between gatehouse and moto.
+	Proxy bool
+	// CreateLatency makes the proxy keep each assignment creation
+	// IN_PROGRESS this long, as AWS does.
+	CreateLatency time.Duration
+	// Unlimited lifts gatehouse's own rate limits (smoke runs without the
+	// proxy).
+	Unlimited bool
+}
+
+func main() {
+	var s size
+	flag.IntVar(&s.Accounts, "accounts", 500, "member accounts in the organization")
+	flag.IntVar(&s.PermissionSets, "permission-sets", 30, "permission sets")
+	flag.IntVar(&s.Groups, "groups", 100, "groups")
+	flag.IntVar(&s.Users, "users", 100, "users, each in two groups")
+	flag.IntVar(&s.Assignments, "assignments", 5000, "group assignments (at most accounts x permission sets x groups)")
+	flag.BoolVar(&s.Proxy, "proxy", true, "run behind the quota proxy (20 calls/s per service, 15 outstanding creates)")
+	flag.DurationVar(&s.CreateLatency, "create-latency", 0, "with -proxy: keep each assignment creation IN_PROGRESS this long, as AWS does")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, s); err != nil {
+		fmt.Fprintln(os.Stderr, "plan-apply:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, w io.Writer, s size) error {
+	if s.Assignments > s.Accounts*s.PermissionSets*s.Groups {
+		return fmt.Errorf("%d assignments do not fit in %d accounts x %d permission sets x %d groups", s.Assignments, s.Accounts, s.PermissionSets, s.Groups)
+	}
+	moto, err := motoserver.Start(ctx, motoserver.Options{})
+	if err != nil {
+		return err
+	}
+	defer moto.Stop()
+	endpoint := moto.URL
+	var proxy *quotaproxy.Proxy
+	if s.Proxy {
+		if proxy, err = quotaproxy.Start(quotaproxy.Options{Upstream: moto.URL, CreateLatency: s.CreateLatency}); err != nil {
+			return err
+		}
+		defer proxy.Close()
+		endpoint = proxy.URL
+	}
+	direct, err := awsConfig(ctx, moto.URL)
+	if err != nil {
+		return err
+	}
+	cfg, err := awsConfig(ctx, endpoint)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(w, "gatehouse plan/apply benchmark: %d accounts, %d permission sets, %d groups, %d users, %d assignments\n",
+		s.Accounts, s.PermissionSets, s.Groups, s.Users, s.Assignments)
+	if s.Proxy {
+		fmt.Fprintf(w, "behind the quota proxy: 20 calls/s per service (sso-admin, identitystore), 15 outstanding CreateAccountAssignment, creation latency %s\n", s.CreateLatency)
+	} else {
+		fmt.Fprintln(w, "straight to moto, no quota proxy")
+	}
+
+	start := time.Now()
+	spec := orgfixture.Spec{}
+	for i := range s.Accounts {
+		spec.Accounts = append(spec.Accounts, orgfixture.Account{Name: fmt.Sprintf("acct%04d", i)})
+	}
+	fix, err := orgfixture.Create(ctx, direct, spec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nsetup: organization with %d accounts in %s (straight to moto)\n", s.Accounts, time.Since(start).Round(100*time.Millisecond))
+
+	opts := identitycenter.Options{Gaps: identitycenter.Gaps{Tags: true, Boundary: true}}
+	if s.Unlimited {
+		opts.Rate, opts.StoreRate = 1e6, 1e6
+	}
+
+	// Apply from empty.
+	org, _, err := readOrg(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	desired := build(s, fix, org)
+	ic := identitycenter.New(cfg, opts)
+	if _, err := ic.Discover(ctx, "", ""); err != nil {
+		return err
+	}
+	scope := scopeOf(desired)
+	live, err := ic.Read(ctx, identitycenter.ReadScope{MembershipGroups: scope.MembershipGroups})
+	if err != nil {
+		return err
+	}
+	p, err := plan.Compute(desired, live, plan.Options{Scope: scope})
+	if err != nil {
+		return err
+	}
+	ic.ResetStats()
+	if proxy != nil {
+		proxy.ResetStats()
+	}
+	start = time.Now()
+	res := apply.Run(ctx, p, live, ic, apply.Options{})
+	elapsed := time.Since(start)
+	if err := res.Err(); err != nil {
+		return fmt.Errorf("apply from empty: %w", err)
+	}
+	fmt.Fprintf(w, "\napply from empty: %d changes in %s\n", len(p.Changes), elapsed.Round(100*time.Millisecond))
+	report(w, ic.Stats(), applyBound(p), elapsed, proxy)
+
+	// Plan with no changes: the organization, then Identity Center.
+	ic2 := identitycenter.New(cfg, opts)
+	if proxy != nil {
+		proxy.ResetStats()
+	}
+	start = time.Now()
+	org, orgStats, err := readOrg(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	orgTime := time.Since(start)
+	if _, err := ic2.Discover(ctx, "", ""); err != nil {
+		return err
+	}
+	live, err = ic2.Read(ctx, identitycenter.ReadScope{MembershipGroups: scope.MembershipGroups})
+	if err != nil {
+		return err
+	}
+	p, err = plan.Compute(build(s, fix, org), live, plan.Options{Scope: scope})
+	if err != nil {
+		return err
+	}
+	elapsed = time.Since(start)
+	fmt.Fprintf(w, "\nplan with no changes: %d changes in %s (Organizations: %d calls in %s)\n", len(p.Changes), elapsed.Round(100*time.Millisecond), orgStats.Total(), orgTime.Round(100*time.Millisecond))
+	report(w, ic2.Stats(), readBound(live, desired), elapsed-orgTime, proxy)
+	strategies(w, live)
+	if !p.Empty() {
+		return fmt.Errorf("the plan after apply has %d changes", len(p.Changes))
+	}
+	return nil
+}
+
+func awsConfig(ctx context.Context, endpoint string) (aws.Config, error) {
+	return config.LoadDefaultConfig(ctx,
+		config.WithRegion("us-east-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAGATEHOUSEBENCH00", "bench-secret", "")),
+		config.WithBaseEndpoint(endpoint),
+		config.WithRetryMaxAttempts(1),
+		config.WithSharedConfigFiles([]string{}),
+		config.WithSharedCredentialsFiles([]string{}),
+	)
+}
+
+func readOrg(ctx context.Context, cfg aws.Config) (*state.Organization, organization.Stats, error) {
+	r := organization.New(cfg, organization.Options{SkipTags: true})
+	org, err := r.Read(ctx)
+	return org, r.Stats(), err
+}
+
+// build is the desired state: groups G000.., users each in two groups,
+// permission sets P00.. with two managed policies each, and assignments
+// spread over accounts so that each account gets Assignments/Accounts.
+func build(s size, fix orgfixture.Fixture, org *state.Organization) *state.State {
+	d := state.New()
+	var accounts []string
+	for _, a := range org.Accounts {
+		if a.ID != fix.ManagementID {
+			accounts = append(accounts, a.ID)
+		}
+	}
+	for i := range s.Groups {
+		name := fmt.Sprintf("G%03d", i)
+		d.Groups[name] = state.Group{DisplayName: name, Description: "benchmark group"}
+	}
+	for i := range s.Users {
+		name := fmt.Sprintf("user%04d", i)
+		d.Users[name] = state.User{UserName: name, DisplayName: "User " + name, GivenName: "User", FamilyName: name, Email: name + "@example.com"}
+		for _, g := range []int{i % s.Groups, (i + 1) % s.Groups} {
+			gn := fmt.Sprintf("G%03d", g)
+			grp := d.Groups[gn]
+			if !slices.Contains(grp.Members, name) {
+				grp.Members = append(grp.Members, name)
+				slices.Sort(grp.Members)
+			}
+			d.Groups[gn] = grp
+		}
+	}
+	for i := range s.PermissionSets {
+		name := fmt.Sprintf("P%02d", i)
+		d.PermissionSets[name] = state.PermissionSet{Name: name, SessionDuration: "PT4H", Description: "benchmark permission set",
+			ManagedPolicies: []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"}}
+	}
+	seen := map[state.Assignment]bool{}
+	for i := 0; len(d.Assignments) < s.Assignments; i++ {
+		acct := accounts[i%len(accounts)]
+		k := i / len(accounts)
+		a := state.Assignment{
+			AccountID:     acct,
+			PermissionSet: fmt.Sprintf("P%02d", (i+k)%s.PermissionSets),
+			PrincipalType: state.PrincipalGroup,
+			PrincipalName: fmt.Sprintf("G%03d", (i*7+k)%s.Groups),
+		}
+		if !seen[a] {
+			seen[a] = true
+			d.Assignments = append(d.Assignments, a)
+		}
+	}
+	state.SortAssignments(d.Assignments)
+	return d
+}
+
+func scopeOf(d *state.State) plan.Scope {
+	s := plan.Scope{IdentitySource: plan.IdentitySourceInternal, Unread: []string{plan.UnreadTags, plan.UnreadBoundary}}
+	for g := range d.Groups {
+		s.MembershipGroups = append(s.MembershipGroups, g)
+	}
+	slices.Sort(s.MembershipGroups)
+	return s
+}
+
+// applyBound is the fewest calls that carry out p: one per object created,
+// plus one per policy attached to a new permission set.
+func applyBound(p *plan.Plan) map[string]int {
+	b := map[string]int{}
+	for _, c := range p.Changes {
+		switch c.Kind {
+		case plan.KindUser:
+			b["identitystore:CreateUser"]++
+		case plan.KindGroup:
+			b["identitystore:CreateGroup"]++
+		case plan.KindMembership:
+			b["identitystore:CreateGroupMembership"]++
+		case plan.KindPermissionSet:
+			b["sso-admin:CreatePermissionSet"]++
+			b["sso-admin:AttachManagedPolicyToPermissionSet"] += len(c.PermissionSet.After.ManagedPolicies)
+		case plan.KindAssignment:
+			b["sso-admin:CreateAccountAssignment"]++
+		}
+	}
+	return b
+}
+
+// readBound is the fewest calls of the per-principal read strategy: per
+// permission set Describe, its managed and customer-managed policies, its
+// inline policy and its out-of-date accounts (tags and boundary are not
+// read on moto); per principal one page of assignments per 100; per group
+// in scope one page of members per 100; users and groups listed 100 a page.
+func readBound(live, desired *state.State) map[string]int {
+	pages := func(n int) int { return max(1, (n+99)/100) }
+	b := map[string]int{
+		"sso-admin:ListInstances":      1,
+		"sso-admin:ListPermissionSets": pages(len(live.PermissionSets)),
+		"identitystore:ListUsers":      pages(len(live.Users)),
+		"identitystore:ListGroups":     pages(len(live.Groups)),
+	}
+	for _, op := range []string{"DescribePermissionSet", "ListManagedPoliciesInPermissionSet", "ListCustomerManagedPolicyReferencesInPermissionSet", "GetInlinePolicyForPermissionSet", "ListAccountsForProvisionedPermissionSet"} {
+		b["sso-admin:"+op] = len(live.PermissionSets)
+	}
+	per := map[string]int{}
+	for _, a := range live.Assignments {
+		per[a.PrincipalType+"/"+a.PrincipalName]++
+	}
+	for n := range live.Users {
+		b["sso-admin:ListAccountAssignmentsForPrincipal"] += pages(per["USER/"+n])
+	}
+	for n := range live.Groups {
+		b["sso-admin:ListAccountAssignmentsForPrincipal"] += pages(per["GROUP/"+n])
+	}
+	for n := range desired.Groups {
+		b["identitystore:ListGroupMemberships"] += pages(len(live.Groups[n].Members))
+	}
+	return b
+}
+
+// report prints calls by operation next to the bound, per service totals,
+// and wall time next to the time the calls need at 20 per second.
+func report(w io.Writer, st identitycenter.Stats, bound map[string]int, elapsed time.Duration, proxy *quotaproxy.Proxy) {
+	ops := map[string]bool{}
+	for op := range st.Calls {
+		ops[op] = true
+	}
+	for op := range bound {
+		ops[op] = true
+	}
+	fmt.Fprintf(w, "  %-66s %7s %12s\n", "calls by operation", "made", "lower bound")
+	totals := map[string][2]int{}
+	for _, op := range slices.Sorted(func(yield func(string) bool) {
+		for op := range ops {
+			if !yield(op) {
+				return
+			}
+		}
+	}) {
+		fmt.Fprintf(w, "  %-66s %7d %12d\n", op, st.Calls[op], bound[op])
+		svc, _, _ := strings.Cut(op, ":")
+		t := totals[svc]
+		totals[svc] = [2]int{t[0] + st.Calls[op], t[1] + bound[op]}
+	}
+	var all, allBound int
+	var slowest time.Duration
+	for _, svc := range []string{"sso-admin", "identitystore"} {
+		t := totals[svc]
+		all += t[0]
+		allBound += t[1]
+		need := time.Duration(float64(t[0]) / 20 * float64(time.Second))
+		slowest = max(slowest, need)
+		fmt.Fprintf(w, "  %-66s %7d %12d   %s at 20 calls/s\n", svc+" total", t[0], t[1], need.Round(100*time.Millisecond))
+	}
+	ratio := func(a, b int) string {
+		if b == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2fx", float64(a)/float64(b))
+	}
+	fmt.Fprintf(w, "  calls: %d made for a lower bound of %d (%s); retried %d (throttled or conflict %d)\n", all, allBound, ratio(all, allBound), st.Retried, st.Throttled)
+	allTime := time.Duration(float64(all) / 20 * float64(time.Second))
+	fmt.Fprintf(w, "  wall time %s: %.2fx the %s that %d calls need at 20 calls/s (%.2fx the busier service's %s)\n",
+		elapsed.Round(100*time.Millisecond), elapsed.Seconds()/allTime.Seconds(), allTime.Round(100*time.Millisecond), all,
+		elapsed.Seconds()/slowest.Seconds(), slowest.Round(100*time.Millisecond))
+	if proxy != nil {
+		ps := proxy.Stats()
+		fmt.Fprintf(w, "  quota proxy: %d calls seen, %d throttled, %d conflicts, at most %d creations outstanding\n", ps.Total(), ps.Throttled, ps.Conflicts, ps.PeakOutstanding)
+	}
+}
+
+// strategies prints the cost of each way of reading every assignment, for
+// the state read, so that the choice can be checked.
+func strategies(w io.Writer, live *state.State) {
+	pairs := map[string]bool{}
+	accounts := map[string]bool{}
+	sets := map[string]bool{}
+	for _, a := range live.Assignments {
+		pairs[a.AccountID+"/"+a.PermissionSet] = true
+		accounts[a.AccountID] = true
+		sets[a.PermissionSet] = true
+	}
+	principals := len(live.Users) + len(live.Groups)
+	fmt.Fprintln(w, "  assignment read strategies (calls, without extra pages):")
+	fmt.Fprintf(w, "    per principal (chosen): users + groups                          = %d\n", principals)
+	fmt.Fprintf(w, "    per account: accounts + (account, permission set) pairs         = %d + %d = %d\n", len(accounts), len(pairs), len(accounts)+len(pairs))
+	fmt.Fprintf(w, "    per permission set: sets + (permission set, account) pairs      = %d + %d = %d\n", len(sets), len(pairs), len(sets)+len(pairs))
+}

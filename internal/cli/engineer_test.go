@@ -1,0 +1,327 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awsconfig"
+	"github.com/gatehouse-dev/gatehouse/internal/sandbox"
+	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
+)
+
+// handWritten is a config an engineer wrote by hand: comments, a nested
+// block, odd spacing, CRLF line endings and no final newline. Every byte of
+// it must survive `gatehouse profiles`.
+const handWritten = "# my own settings, keep them\r\n[default]\r\nregion = eu-west-1\r\ns3 =\r\n  max_concurrent_requests = 20\r\n\r\n;old style comment\r\n[profile   personal ]\r\naws_access_key_id=AKIAEXAMPLEEXAMPLE\r\noutput = json"
+
+// TestEngineerEndToEnd walks the engineer's day against the sandbox: log in
+// (both flows), list what they can reach, write profiles into a hand-written
+// config, and get credentials through those profiles from the AWS CLI on the
+// machine and from aws-sdk-go-v2 (sso_session and credential_process
+// profiles, member and chained external accounts), then exec, env, whoami,
+// console and logout.
+func TestEngineerEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs moto")
+	}
+	w := newEngWorld(t, sandbox.Options{})
+	writeFile(t, w.config, handWritten)
+	session := ssologin.Session{Name: "corp", StartURL: w.sb.StartURL(), Region: w.sb.Region()}
+	tokenFile := filepath.Join(w.home, ".aws", "sso", "cache", sha1hex("corp")+".json")
+
+	t.Run("login with PKCE writes the AWS CLI's token cache", func(t *testing.T) {
+		r := w.mustRun(t, "login", "--sso-session", "corp", "--start-url", session.StartURL, "--region", session.Region, "--use-pkce")
+		if !strings.Contains(r.stderr, "/authorize?") || r.stdout != "" {
+			t.Errorf("login output: stdout %q stderr %q", r.stdout, r.stderr)
+		}
+		tok := readJSON(t, tokenFile)
+		for _, k := range []string{"startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret", "registrationExpiresAt", "refreshToken"} {
+			if tok[k] == "" || tok[k] == nil {
+				t.Errorf("token cache lacks %s: %v", k, keys(tok))
+			}
+		}
+		assertPerm(t, tokenFile, 0o600)
+		assertPerm(t, filepath.Dir(tokenFile), 0o700|os.ModeDir)
+		reg := filepath.Join(filepath.Dir(tokenFile), ssologin.RegistrationKey(ssologin.FlowPKCE, ssologin.Session{Name: "corp", StartURL: session.StartURL, Region: session.Region})+".json")
+		if got := readJSON(t, reg); got["clientId"] != tok["clientId"] {
+			t.Errorf("PKCE registration %v does not match the token's client", got)
+		}
+	})
+
+	t.Run("login with the device code reuses nothing of PKCE", func(t *testing.T) {
+		before := readJSON(t, tokenFile)
+		r := w.mustRun(t, "login", "--sso-session", "corp", "--start-url", session.StartURL, "--region", session.Region, "--use-device-code")
+		if !strings.Contains(r.stderr, "Code: ") {
+			t.Errorf("device login did not show the user code: %s", r.stderr)
+		}
+		after := readJSON(t, tokenFile)
+		if after["clientId"] == before["clientId"] || after["accessToken"] == before["accessToken"] {
+			t.Error("the device flow used the PKCE client registration")
+		}
+		// A second device login reuses its cached registration.
+		w.mustRun(t, "login", "--sso-session", "corp", "--start-url", session.StartURL, "--region", session.Region, "--use-device-code")
+		if again := readJSON(t, tokenFile); again["clientId"] != after["clientId"] {
+			t.Error("the device registration was not reused")
+		}
+	})
+
+	t.Run("list shows member and external accounts", func(t *testing.T) {
+		r := w.mustRun(t, "list", "--start-url", session.StartURL, "--region", session.Region, "--sso-session", "corp", "-f", w.model, "--output", "json")
+		var doc listJSON
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+			t.Fatalf("list --output json: %v\n%s", err, r.stdout)
+		}
+		roles := map[string][]string{}
+		for _, a := range doc.Accounts {
+			roles[a.ID] = a.Roles
+		}
+		if strings.Join(roles[w.prodID], ",") != "ReadOnly" || strings.Join(roles[w.mgmtID], ",") != "ReadOnly,"+w.hopSet {
+			t.Errorf("accounts = %+v", doc.Accounts)
+		}
+		if len(doc.ExternalAccounts) != 1 || doc.ExternalAccounts[0].AccountID != extAccount || doc.ExternalAccounts[0].Via.AccountID != w.mgmtID {
+			t.Errorf("external accounts = %+v", doc.ExternalAccounts)
+		}
+		table := w.mustRun(t, "list", "--sso-session", "corp", "--start-url", session.StartURL, "--region", session.Region, "-f", w.model)
+		if !strings.Contains(table.stdout, extAccount+"  "+extName) {
+			t.Errorf("table lacks the external account:\n%s", table.stdout)
+		}
+	})
+
+	t.Run("profiles keep the hand-written bytes, run after run", func(t *testing.T) {
+		dry := w.mustRun(t, "profiles", "--sso-session", "corp", "--start-url", session.StartURL, "--region", session.Region, "-f", w.model, "--dry-run")
+		if !strings.Contains(dry.stdout, "+[profile production/ReadOnly]") || readFile(t, w.config) != handWritten {
+			t.Fatalf("dry run: diff %q, file changed: %v", dry.stdout, readFile(t, w.config) != handWritten)
+		}
+		w.mustRun(t, "profiles", "--sso-session", "corp", "--start-url", session.StartURL, "--region", session.Region, "-f", w.model)
+		first := readFile(t, w.config)
+		if !strings.HasPrefix(first, handWritten+"\r\n\r\n"+awsconfig.BeginMarker) {
+			t.Fatalf("hand-written content not kept as a prefix:\n%q", first)
+		}
+		if !strings.Contains(first, "[sso-session corp]\r\n") || !strings.Contains(first, "[profile "+extName+"/Admin]\r\nsource_profile = "+w.mgmt+"/"+w.hopSet+"\r\n") {
+			t.Errorf("profiles missing or not CRLF:\n%s", first)
+		}
+		// Hand-written content after the block is kept too.
+		writeFile(t, w.config, first+"\r\n# appended by hand\r\n[profile after]\r\nregion = x")
+		for range 2 {
+			w.mustRun(t, "profiles", "-f", w.model) // the sso-session is now in the config
+		}
+		got := readFile(t, w.config)
+		if !strings.HasPrefix(got, handWritten) || !strings.HasSuffix(got, "\r\n# appended by hand\r\n[profile after]\r\nregion = x") {
+			t.Errorf("outside bytes changed:\n%q", got)
+		}
+		if b := readFile(t, w.config+awsconfig.BackupSuffix); b == "" {
+			t.Error("no backup kept")
+		}
+		// A profile of the same name outside the block is refused.
+		writeFile(t, w.config, got+"\r\n[profile production/ReadOnly]\r\n")
+		r := w.run(t, "profiles", "-f", w.model)
+		if r.code == 0 || !strings.Contains(r.stderr, "already has profile production/ReadOnly outside") {
+			t.Errorf("collision not refused: %d %s", r.code, r.stderr)
+		}
+		writeFile(t, w.config, got)
+	})
+
+	profiles := map[string]string{ // profile -> account it reaches
+		"production/ReadOnly": w.prodID,
+		w.mgmt + "/ReadOnly":  w.mgmtID,
+		extName + "/Admin":    extAccount,
+	}
+
+	t.Run("the AWS CLI uses the sso_session and chained profiles", func(t *testing.T) {
+		for p, acct := range profiles {
+			assertCLIAccount(t, p, acct)
+		}
+	})
+
+	t.Run("aws-sdk-go-v2 uses the sso_session and chained profiles", func(t *testing.T) {
+		for p, acct := range profiles {
+			assertSDKAccount(t, w.config, p, acct)
+		}
+	})
+
+	t.Run("credential_process profiles work in the AWS CLI and the SDK", func(t *testing.T) {
+		gh, err := exec.LookPath("gatehouse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.mustRun(t, "profiles", "-f", w.model, "--credential-process", "--process-command", gh)
+		p, ok := awsconfig.Parse([]byte(readFile(t, w.config))).Profile(extName + "/Admin")
+		if !ok || p.Value("credential_process") != gh+" credential-process --profile "+extName+"/Admin" || p.Value("source_profile") != "" {
+			t.Fatalf("process profile = %+v", p)
+		}
+		for prof, acct := range profiles {
+			assertCLIAccount(t, prof, acct)
+			assertSDKAccount(t, w.config, prof, acct)
+		}
+		// The external account's credentials are chained: at most an hour.
+		r := w.mustRun(t, "credential-process", "--profile", extName+"/Admin")
+		var out struct {
+			Version    int
+			Expiration time.Time
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || out.Version != 1 {
+			t.Fatalf("credential-process output %q: %v", r.stdout, err)
+		}
+		if left := time.Until(out.Expiration); left > time.Hour+time.Minute || left < 30*time.Minute {
+			t.Errorf("chained credentials last %s", left)
+		}
+	})
+
+	t.Run("exec, env and whoami", func(t *testing.T) {
+		r := w.run(t, "exec", extName+"/Admin", "--", "sh", "-c", `test "$AWS_PROFILE" = "" && echo "$GATEHOUSE_PROFILE $AWS_REGION" && exit 7`)
+		if r.code != 7 || r.stdout != extName+"/Admin us-east-1\n" {
+			t.Errorf("exec: code %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+		}
+		t.Setenv("GATEHOUSE_PROFILE", "other")
+		if r := w.run(t, "exec", "production/ReadOnly", "--", "true"); r.code == 0 || !strings.Contains(r.stderr, "already inside") {
+			t.Errorf("nested exec allowed: %d %s", r.code, r.stderr)
+		}
+		w.mustRun(t, "exec", "--nest", "production/ReadOnly", "--", "true")
+		t.Setenv("GATEHOUSE_PROFILE", "")
+
+		env := w.mustRun(t, "env", "production/ReadOnly", "--output", "json")
+		var vars map[string]string
+		if err := json.Unmarshal([]byte(env.stdout), &vars); err != nil || !strings.HasPrefix(vars["AWS_ACCESS_KEY_ID"], "ASIA") {
+			t.Errorf("env json = %s (%v)", env.stdout, err)
+		}
+		sh := w.mustRun(t, "env", "production/ReadOnly")
+		if !strings.Contains(sh.stdout, "export AWS_SESSION_TOKEN='") {
+			t.Errorf("env lines = %s", sh.stdout)
+		}
+
+		who := w.mustRun(t, "whoami", extName+"/Admin", "--output", "json")
+		var id identity
+		if err := json.Unmarshal([]byte(who.stdout), &id); err != nil || id.Account != extAccount || !strings.Contains(id.Arn, "assumed-role/"+hopRole+"/gatehouse-alice") {
+			t.Errorf("whoami = %s (%v)", who.stdout, err)
+		}
+		// whoami without a profile reports the environment's identity.
+		r = w.run(t, "exec", "production/ReadOnly", "--", "gatehouse", "whoami")
+		if r.code != 0 || !strings.Contains(r.stdout, "Account: "+w.prodID) {
+			t.Errorf("whoami in exec: %d %q %q", r.code, r.stdout, r.stderr)
+		}
+	})
+
+	t.Run("console sign-in URL through the federation endpoint", func(t *testing.T) {
+		r := w.mustRun(t, "console", "production/ReadOnly", "--url")
+		u := strings.TrimSpace(r.stdout)
+		if !strings.HasPrefix(u, w.sb.URL()+"/federation?") || !strings.Contains(u, "Action=login") || !strings.Contains(u, "SigninToken=") {
+			t.Errorf("console URL = %q", u)
+		}
+		// Chained credentials: a --duration is left out rather than refused.
+		r = w.mustRun(t, "console", extName+"/Admin", "--url", "--duration", "2h")
+		if !strings.Contains(r.stderr, "left out") || !strings.Contains(r.stdout, "SigninToken=") {
+			t.Errorf("chained console: %q %q", r.stdout, r.stderr)
+		}
+	})
+
+	t.Run("logout revokes and removes", func(t *testing.T) {
+		tok := readJSON(t, tokenFile)
+		w.mustRun(t, "logout")
+		if _, err := os.Stat(tokenFile); !os.IsNotExist(err) {
+			t.Errorf("token file still there: %v", err)
+		}
+		if left, _ := filepath.Glob(filepath.Join(w.home, ".cache", "gatehouse", "credentials", "*.json")); len(left) > 0 {
+			t.Errorf("cached credentials left: %v", left)
+		}
+		// The revoked token no longer works at the portal, even restored.
+		writeFile(t, tokenFile, mustJSON(t, tok))
+		r := w.run(t, "credential-process", "--profile", "production/ReadOnly")
+		if r.code == 0 || !strings.Contains(r.stderr, "gatehouse login") {
+			t.Errorf("revoked token still works: %d %s", r.code, r.stderr)
+		}
+	})
+}
+
+func assertCLIAccount(t *testing.T, profile, account string) {
+	t.Helper()
+	out, err := exec.Command("aws", "sts", "get-caller-identity", "--profile", profile, "--output", "json").CombinedOutput()
+	if err != nil {
+		t.Errorf("aws --profile %s: %v\n%s", profile, err, out)
+		return
+	}
+	var id struct{ Account string }
+	if err := json.Unmarshal(out, &id); err != nil || id.Account != account {
+		t.Errorf("aws --profile %s reached %s, want %s (%v)", profile, out, account, err)
+	}
+}
+
+func assertSDKAccount(t *testing.T, configFile, profile, account string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile), config.WithSharedConfigFiles([]string{configFile}))
+	if err != nil {
+		t.Errorf("SDK config for %s: %v", profile, err)
+		return
+	}
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Errorf("SDK GetCallerIdentity as %s: %v", profile, err)
+		return
+	}
+	if aws.ToString(out.Account) != account {
+		t.Errorf("SDK as %s reached %s, want %s", profile, aws.ToString(out.Account), account)
+	}
+}
+
+func sha1hex(s string) string {
+	sum := sha1.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func readJSON(t *testing.T, path string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(readFile(t, path)), &m); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return m
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func assertPerm(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode() & (os.ModePerm | os.ModeDir); got != want {
+		t.Errorf("%s mode %v, want %v", path, got, want)
+	}
+}
