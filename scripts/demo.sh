@@ -28,7 +28,9 @@ user=${DEMO_USER:-paulo}
 member=${DEMO_MEMBER:-tooling}
 external=${DEMO_EXTERNAL:-abccorp-prod}
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+bold="" plain=""
+if [ -t 2 ]; then bold=$'\033[1m' plain=$'\033[0m'; fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain" >&2; }
 note() { printf '    %s\n' "$*" >&2; }
 run() { printf '    $ %s\n' "$*" >&2; "$@"; }
 fail() { printf 'demo: %s\n' "$*" >&2; exit 1; }
@@ -56,7 +58,7 @@ cleanup() {
   "$sb" down >/dev/null 2>&1 || true
   rm -rf "$work"
   if [ "$status" -eq 0 ]; then
-    printf '\n\033[1mdemo complete\033[0m: the sandbox is stopped and its files are gone.\n' >&2
+    printf '\n%sdemo complete%s: the sandbox is stopped and its files are gone.\n' "$bold" "$plain" >&2
   else
     printf '\ndemo FAILED (exit %d); the sandbox is stopped.\n' "$status" >&2
   fi

@@ -77,7 +77,7 @@ func ValidName(name string) error {
 	}
 	for _, r := range name {
 		if !nameRune(r) {
-			return fmt.Errorf("name %q holds %q; use letters, digits and . _ - / @ + = , :", name, r)
+			return fmt.Errorf("name %q holds %q (allowed: letters, digits and the characters ._-/@+=,:)", name, r)
 		}
 	}
 	return nil

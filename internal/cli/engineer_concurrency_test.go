@@ -123,6 +123,17 @@ func TestCredentialProcessConcurrentRefresh(t *testing.T) {
 	if left := time.Until(mustTime(t, readJSON(t, tokenFile)["expiresAt"])); left < 30*time.Minute {
 		t.Errorf("the refreshed token expires in %s", left)
 	}
+
+	// Cache hits make no network call at all.
+	before := proxy.portal.Load() + proxy.refreshes.Load()
+	for _, p := range profiles {
+		if out, err := exec.Command(gh, "credential-process", "--profile", p).Output(); err != nil || !strings.Contains(string(out), `"Version":1`) {
+			t.Errorf("cached credential-process %s: %v %s", p, err, out)
+		}
+	}
+	if after := proxy.portal.Load() + proxy.refreshes.Load(); after != before {
+		t.Errorf("cache hits made %d portal or token calls", after-before)
+	}
 }
 
 func mustTime(t *testing.T, v any) time.Time {

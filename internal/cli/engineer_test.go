@@ -124,9 +124,17 @@ func TestEngineerEndToEnd(t *testing.T) {
 		if b := readFile(t, w.config+awsconfig.BackupSuffix); b == "" {
 			t.Error("no backup kept")
 		}
+		// Without the model the external account is no longer known: its
+		// profile is removed as stale, and the summary says so.
+		r := w.mustRun(t, "profiles")
+		if !strings.Contains(r.stderr, "  - "+extName+"/Admin") || strings.Contains(readFile(t, w.config), "[profile "+extName+"/Admin]") {
+			t.Errorf("stale profile not removed: %s", r.stderr)
+		}
+		w.mustRun(t, "profiles", "-f", w.model)
+		got = readFile(t, w.config)
 		// A profile of the same name outside the block is refused.
 		writeFile(t, w.config, got+"\r\n[profile production/ReadOnly]\r\n")
-		r := w.run(t, "profiles", "-f", w.model)
+		r = w.run(t, "profiles", "-f", w.model)
 		if r.code == 0 || !strings.Contains(r.stderr, "already has profile production/ReadOnly outside") {
 			t.Errorf("collision not refused: %d %s", r.code, r.stderr)
 		}

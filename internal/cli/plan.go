@@ -223,7 +223,7 @@ func newIdentityCenter(ctx context.Context, d Deps, cfg aws.Config, instanceARN,
 		return nil, err
 	}
 	if emulator != "" {
-		fmt.Fprintf(d.Stderr, "gatehouse: GATEHOUSE_EMULATOR=%s: permission set tags and permissions boundaries are neither read nor compared\n", emulator)
+		fmt.Fprintf(d.Stderr, "note: GATEHOUSE_EMULATOR=%s: permission set tags and permissions boundaries are neither read nor compared\n", emulator)
 	}
 	ic := identitycenter.New(cfg, identitycenter.Options{Gaps: gaps})
 	if _, err := ic.Discover(ctx, instanceARN, storeID); err != nil {

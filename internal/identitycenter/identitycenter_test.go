@@ -288,3 +288,15 @@ func TestLostResponsesCreateNoDuplicate(t *testing.T) {
 			len(sets.PermissionSets), len(as.AccountAssignments), len(ms.GroupMemberships))
 	}
 }
+
+func startProxy(t *testing.T, upstream string, rate int) *quotaproxy.Proxy {
+	t.Helper()
+	p, err := quotaproxy.Start(quotaproxy.Options{Upstream: upstream, Rate: rate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func planGroup(name string) plan.Group { return plan.Group{DisplayName: name} }

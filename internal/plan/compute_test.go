@@ -147,7 +147,7 @@ func TestCompute(t *testing.T) {
 		{
 			name:    "an assignment of an unmanaged permission set is unmanaged",
 			desired: base().s, live: base().ps("Manual").assign(prod, "Manual", "group:Engineers").s,
-			want:    []string{"? permission_set/Manual", "? assignment/333333333333/Manual/group:Engineers"},
+			want: []string{"? permission_set/Manual", "? assignment/333333333333/Manual/group:Engineers"},
 		},
 		{
 			name:    "membership added and removed",
@@ -178,10 +178,13 @@ func TestCompute(t *testing.T) {
 			want:    []string{"~ permission_set/ReadOnly [tags]"},
 		},
 		{
-			name:    "unread tags and boundary are not compared",
-			desired: base().ps("ReadOnly", func(p *state.PermissionSet) { p.Tags = map[string]string{"team": "a"}; p.PermissionsBoundary = &state.Boundary{ManagedPolicyARN: "arn:b"} }).s,
-			live:    base().s,
-			opts:    Options{Scope: Scope{Unread: []string{UnreadTags, UnreadBoundary}}},
+			name: "unread tags and boundary are not compared",
+			desired: base().ps("ReadOnly", func(p *state.PermissionSet) {
+				p.Tags = map[string]string{"team": "a"}
+				p.PermissionsBoundary = &state.Boundary{ManagedPolicyARN: "arn:b"}
+			}).s,
+			live: base().s,
+			opts: Options{Scope: Scope{Unread: []string{UnreadTags, UnreadBoundary}}},
 		},
 		{
 			name:    "out-of-date accounts are provisioned, except those losing the set",
@@ -200,7 +203,7 @@ func TestCompute(t *testing.T) {
 			live:    base().ps("ReadOnly", func(p *state.PermissionSet) { p.SessionDuration = "PT60M" }).s,
 		},
 		{
-			name:    "every attribute of a permission set is compared",
+			name: "every attribute of a permission set is compared",
 			desired: base().ps("ReadOnly", func(p *state.PermissionSet) {
 				p.Description, p.SessionDuration, p.RelayState = "d", "PT8H", "https://console"
 				p.ManagedPolicies = []string{"arn:aws:iam::aws:policy/ViewOnlyAccess"}

@@ -590,19 +590,25 @@ func (b *backend) reconcileAll(ctx context.Context) error {
 			}
 		}
 		// Roles of permission sets that no longer exist.
-		out, err := b.iamIn(acct).ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String("/aws-reserved/sso.amazonaws.com/")})
-		if err != nil {
-			return fmt.Errorf("listing reserved roles in %s: %w", acct, err)
-		}
-		for _, r := range out.Roles {
-			name := aws.ToString(r.RoleName)
-			if strings.HasPrefix(name, reservedPrefix) && !keep[name] {
-				b.roleMu.Lock()
-				err := b.deleteRole(ctx, acct, name)
-				b.roleMu.Unlock()
-				if err != nil {
-					return err
+		var stale []string
+		roles := iam.NewListRolesPaginator(b.iamIn(acct), &iam.ListRolesInput{PathPrefix: aws.String("/aws-reserved/sso.amazonaws.com/")})
+		for roles.HasMorePages() {
+			page, err := roles.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("listing reserved roles in %s: %w", acct, err)
+			}
+			for _, r := range page.Roles {
+				if name := aws.ToString(r.RoleName); strings.HasPrefix(name, reservedPrefix) && !keep[name] {
+					stale = append(stale, name)
 				}
+			}
+		}
+		for _, name := range stale {
+			b.roleMu.Lock()
+			err := b.deleteRole(ctx, acct, name)
+			b.roleMu.Unlock()
+			if err != nil {
+				return err
 			}
 		}
 	}
