@@ -150,7 +150,7 @@ func run(ctx context.Context, w io.Writer, s size) error {
 		return fmt.Errorf("apply from empty: %w", err)
 	}
 	fmt.Fprintf(w, "\napply from empty: %d changes in %s\n", len(p.Changes), elapsed.Round(100*time.Millisecond))
-	report(w, ic.Stats(), applyBound(p), elapsed, proxy)
+	report(w, ic.Stats(), applyBound(p, s.Proxy && s.CreateLatency > 0), elapsed, proxy)
 
 	// Plan with no changes: the organization, then Identity Center.
 	ic2 := identitycenter.New(cfg, opts)
@@ -263,8 +263,9 @@ func scopeOf(d *state.State) plan.Scope {
 }
 
 // applyBound is the fewest calls that carry out p: one per object created,
-// plus one per policy attached to a new permission set.
-func applyBound(p *plan.Plan) map[string]int {
+// plus one per policy attached to a new permission set, plus, when creation
+// is asynchronous, one status request per assignment.
+func applyBound(p *plan.Plan, async bool) map[string]int {
 	b := map[string]int{}
 	for _, c := range p.Changes {
 		switch c.Kind {
@@ -279,6 +280,9 @@ func applyBound(p *plan.Plan) map[string]int {
 			b["sso-admin:AttachManagedPolicyToPermissionSet"] += len(c.PermissionSet.After.ManagedPolicies)
 		case plan.KindAssignment:
 			b["sso-admin:CreateAccountAssignment"]++
+			if async {
+				b["sso-admin:DescribeAccountAssignmentCreationStatus"]++
+			}
 		}
 	}
 	return b

@@ -53,6 +53,11 @@ type Options struct {
 	MaxCreates int
 	// CreateLatency keeps each assignment creation IN_PROGRESS this long.
 	CreateLatency time.Duration
+	// FailCreate, when set, is asked about the n-th CreateAccountAssignment
+	// (from 0): a reason makes the proxy answer it itself, IN_PROGRESS, and
+	// report it FAILED with that reason once CreateLatency has passed,
+	// without forwarding it, as AWS does with an assignment it cannot make.
+	FailCreate func(n int) string
 	// Fault, when set, is asked about every call: the service
 	// ("sso-admin", "identitystore" or "other"), the operation, and how many
 	// calls of that operation came before it.
@@ -93,7 +98,7 @@ type Proxy struct {
 	opCount     map[string]int
 	window      map[string][]time.Time // service -> times of accepted calls in the last second
 	outstanding int
-	pending     map[string]time.Time // request ID -> when the simulated creation completes
+	pending     map[string]pendingCreate // request ID -> simulated creation
 }
 
 // Start listens on a free loopback port and serves until Close.
@@ -116,7 +121,7 @@ func Start(opts Options) (*Proxy, error) {
 		stats:   Stats{Calls: map[string]int{}},
 		opCount: map[string]int{},
 		window:  map[string][]time.Time{},
-		pending: map[string]time.Time{},
+		pending: map[string]pendingCreate{},
 	}
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.srv.Serve(ln) }()
@@ -198,10 +203,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		p.window[svc] = append(win, now)
 	}
-	if op == "DescribeAccountAssignmentCreationStatus" && p.opts.CreateLatency > 0 {
-		if done, ok := p.pendingStatus(body, now); ok {
+	if op == "DescribeAccountAssignmentCreationStatus" {
+		if status, reason, ok := p.pendingStatus(body, now); ok {
 			p.mu.Unlock()
-			writeCreationStatus(w, done)
+			writeCreationStatus(w, status, reason)
 			return
 		}
 	}
@@ -227,6 +232,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.release(creating)
 		hangUp(w)
 		return
+	}
+	if creating && p.opts.FailCreate != nil {
+		if reason := p.opts.FailCreate(n); reason != "" {
+			id := fmt.Sprintf("failed-%d", n)
+			p.mu.Lock()
+			p.pending[id] = pendingCreate{until: now.Add(p.opts.CreateLatency), reason: reason}
+			p.mu.Unlock()
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			_ = json.NewEncoder(w).Encode(map[string]any{"AccountAssignmentCreationStatus": map[string]any{"Status": "IN_PROGRESS", "RequestId": id}})
+			return
+		}
 	}
 	status, header, respBody, err := p.forward(r, body)
 	if err != nil {
@@ -295,7 +311,7 @@ func (p *Proxy) startPending(body []byte, now time.Time) []byte {
 		return body
 	}
 	p.mu.Lock()
-	p.pending[id] = now.Add(p.opts.CreateLatency)
+	p.pending[id] = pendingCreate{until: now.Add(p.opts.CreateLatency)}
 	p.mu.Unlock()
 	st["Status"] = "IN_PROGRESS"
 	b, err := json.Marshal(out)
@@ -305,43 +321,58 @@ func (p *Proxy) startPending(body []byte, now time.Time) []byte {
 	return b
 }
 
-// expire ends the simulated creations whose time has come. Called with
-// p.mu held.
+// pendingCreate is an assignment creation the proxy keeps IN_PROGRESS.
+type pendingCreate struct {
+	until  time.Time
+	reason string // why it fails; "" when it succeeds
+}
+
+// expire ends the simulated creations whose time has come; their status
+// stays readable. Called with p.mu held.
 func (p *Proxy) expire(now time.Time) {
-	for id, done := range p.pending {
-		if !now.Before(done) {
-			delete(p.pending, id)
+	for id, pc := range p.pending {
+		if !now.Before(pc.until) && !pc.expired() {
+			pc.until = time.Time{}
+			p.pending[id] = pc
 			p.outstanding--
 		}
 	}
 }
 
+func (pc pendingCreate) expired() bool { return pc.until.IsZero() }
+
 // pendingStatus answers a status request for a simulated creation. Called
 // with p.mu held.
-func (p *Proxy) pendingStatus(body []byte, now time.Time) (done bool, ok bool) {
+func (p *Proxy) pendingStatus(body []byte, now time.Time) (status, reason string, ok bool) {
 	var in struct{ AccountAssignmentCreationRequestId string }
 	if json.Unmarshal(body, &in) != nil {
-		return false, false
+		return "", "", false
 	}
-	until, ok := p.pending[in.AccountAssignmentCreationRequestId]
+	pc, ok := p.pending[in.AccountAssignmentCreationRequestId]
 	if !ok {
-		return false, false
+		return "", "", false
 	}
-	if !now.Before(until) {
-		delete(p.pending, in.AccountAssignmentCreationRequestId)
+	if !pc.expired() && now.Before(pc.until) {
+		return "IN_PROGRESS", "", true
+	}
+	if !pc.expired() {
+		pc.until = time.Time{}
+		p.pending[in.AccountAssignmentCreationRequestId] = pc
 		p.outstanding--
-		return true, true
 	}
-	return false, true
+	if pc.reason != "" {
+		return "FAILED", pc.reason, true
+	}
+	return "SUCCEEDED", "", true
 }
 
-func writeCreationStatus(w http.ResponseWriter, done bool) {
-	status := "IN_PROGRESS"
-	if done {
-		status = "SUCCEEDED"
+func writeCreationStatus(w http.ResponseWriter, status, reason string) {
+	st := map[string]any{"Status": status, "RequestId": "simulated"}
+	if reason != "" {
+		st["FailureReason"] = reason
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	_ = json.NewEncoder(w).Encode(map[string]any{"AccountAssignmentCreationStatus": map[string]any{"Status": status, "RequestId": "simulated"}})
+	_ = json.NewEncoder(w).Encode(map[string]any{"AccountAssignmentCreationStatus": st})
 }
 
 func awsError(w http.ResponseWriter, code, msg string) {

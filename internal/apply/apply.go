@@ -335,6 +335,9 @@ func (r *run) one(ctx context.Context, c plan.Change) {
 	case err != nil:
 		st = Failed
 	}
+	// progress is taken first so that events arrive in Finished order.
+	r.progress.Lock()
+	defer r.progress.Unlock()
 	r.mu.Lock()
 	r.status[c.Address] = st
 	r.errs[c.Address] = err
@@ -345,9 +348,7 @@ func (r *run) one(ctx context.Context, c plan.Change) {
 	ev := Event{Change: c, Status: st, Err: err, Finished: r.finished, Total: r.total}
 	r.mu.Unlock()
 	if r.opts.Progress != nil {
-		r.progress.Lock()
 		r.opts.Progress(ev)
-		r.progress.Unlock()
 	}
 }
 

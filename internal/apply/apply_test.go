@@ -167,8 +167,13 @@ func TestRunRespectsQuotasAndOrder(t *testing.T) {
 	if n := res.Count(Done); n != len(p.Changes) {
 		t.Errorf("%d of %d changes done", n, len(p.Changes))
 	}
-	if len(events) != len(p.Changes) || events[len(events)-1].Finished != len(p.Changes) || events[0].Total != len(p.Changes) {
-		t.Errorf("progress: %d events, last %+v", len(events), events[len(events)-1])
+	if len(events) != len(p.Changes) || events[0].Total != len(p.Changes) {
+		t.Errorf("progress: %d events for %d changes, total %d", len(events), len(p.Changes), events[0].Total)
+	}
+	for i, e := range events {
+		if e.Finished != i+1 {
+			t.Fatalf("event %d reports %d finished: events out of order", i, e.Finished)
+		}
 	}
 	for kind, limit := range map[string]int{"create-assignment": 15, "delete-assignment": 15, "provision": 3} {
 		if f.peak[kind] > limit {

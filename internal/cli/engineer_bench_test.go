@@ -17,8 +17,9 @@ import (
 // whole process (start, one stat, one small file read, JSON on stdout,
 // exit), wall time, for the real binary built without the race detector.
 // It reports the median and the 90th percentile; `gatehouse --version`
-// gives the binary's start-up floor for comparison. Each iteration is one
-// process: run with -benchtime=200x.
+// gives the binary's start-up floor, and a Go program that only prints a
+// line the machine's floor, for comparison. Each iteration is one process:
+// run with -benchtime=200x.
 func BenchmarkCredentialProcessCacheHit(b *testing.B) {
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "gatehouse")
@@ -39,16 +40,30 @@ func BenchmarkCredentialProcessCacheHit(b *testing.B) {
 	}
 	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "AWS_CONFIG_FILE=" + config, "GATEHOUSE_CACHE_DIR=" + cache}
 
+	// The floor of any Go process on this machine: a program that prints a
+	// fixed line, built the same way.
+	floorDir := filepath.Join(dir, "floor")
+	writeFileB(b, filepath.Join(floorDir, "go.mod"), "module floor\n\ngo 1.26\n")
+	writeFileB(b, filepath.Join(floorDir, "main.go"), "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"{}\\n\") }\n")
+	floor := filepath.Join(dir, "floor-bin")
+	fb := exec.Command("go", "build", "-o", floor, ".")
+	fb.Dir = floorDir
+	if out, err := fb.CombinedOutput(); err != nil {
+		b.Fatalf("building the floor program: %v\n%s", err, out)
+	}
+
 	for _, tc := range []struct {
 		name string
+		bin  string
 		args []string
 	}{
-		{"cache-hit", []string{"credential-process", "--profile", "prod"}},
-		{"version-floor", []string{"--version"}},
+		{"cache-hit", bin, []string{"credential-process", "--profile", "prod"}},
+		{"gatehouse-version", bin, []string{"--version"}},
+		{"go-floor", floor, nil},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			run := func() (time.Duration, []byte) {
-				cmd := exec.Command(bin, tc.args...)
+				cmd := exec.Command(tc.bin, tc.args...)
 				cmd.Env = env
 				start := time.Now()
 				out, err := cmd.Output()

@@ -234,6 +234,49 @@ func TestEngineerEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("console opens per-profile browsers", func(t *testing.T) {
+		var opened []string
+		run := func(args ...string) result {
+			var out, errb strings.Builder
+			d := Deps{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: os.Getenv, Now: time.Now,
+				OpenBrowser: func(u string) error { opened = append(opened, u); return nil }}
+			code := Main(context.Background(), args, d)
+			return result{out.String(), errb.String(), code}
+		}
+		if r := run("console", "production/ReadOnly"); r.code != 0 || len(opened) != 1 || !strings.HasPrefix(opened[0], w.sb.URL()+"/federation?Action=login") || r.stdout != "" {
+			t.Errorf("console: %+v, opened %v", r, opened)
+		}
+		if r := run("console", "production/ReadOnly", "--firefox-container"); r.code != 0 || !strings.HasPrefix(opened[len(opened)-1], "ext+container:name=production%2FReadOnly&url=") {
+			t.Errorf("firefox container: %+v, opened %v", r, opened)
+		}
+		// A fake Chromium records how it was started.
+		argsFile := filepath.Join(w.home, "chromium-args")
+		fake := filepath.Join(w.home, "fake-chromium")
+		writeFile(t, fake, "#!/bin/sh\nprintf '%s\\n' \"$@\" > "+argsFile+"\n")
+		if err := os.Chmod(fake, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("GATEHOUSE_CHROMIUM", fake)
+		if r := run("console", extName+"/Admin", "--browser-profile"); r.code != 0 {
+			t.Fatalf("browser profile: %+v", r)
+		}
+		var got string
+		for range 100 { // the browser is started, not waited for
+			if b, err := os.ReadFile(argsFile); err == nil && len(b) > 0 {
+				got = string(b)
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		wantDir := "--user-data-dir=" + filepath.Join(w.home, ".cache", "gatehouse", "browser", "abccorp-prod_Admin-")
+		if !strings.Contains(got, wantDir) || !strings.Contains(got, "/federation?Action=login") {
+			t.Errorf("chromium started with %q", got)
+		}
+		if r := run("console", "production/ReadOnly", "--url", "--browser-profile"); r.code != ExitUsage {
+			t.Errorf("--url with --browser-profile: %+v", r)
+		}
+	})
+
 	t.Run("logout revokes and removes", func(t *testing.T) {
 		tok := readJSON(t, tokenFile)
 		w.mustRun(t, "logout")

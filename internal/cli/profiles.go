@@ -99,6 +99,10 @@ func runProfiles(ctx context.Context, d Deps, opts profilesOptions) error {
 		popts.ProcessCommand = cmdPath
 	}
 
+	if popts.ProcessCommand == "" && e.tokens.InKeychain(r.session) {
+		fmt.Fprintf(d.Stderr, "Note: the token of %s is in the OS keychain, which the AWS CLI and SDKs cannot read: "+
+			"their sso_session profiles will ask for `aws sso login`. `gatehouse profiles --credential-process` writes profiles that work.\n", r.session)
+	}
 	var made []credentials.GeneratedProfile
 	change := func(cur []byte) ([]byte, error) {
 		f := awsconfig.Parse(cur)

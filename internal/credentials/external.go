@@ -84,7 +84,8 @@ func LoadRegistry(path string) ([]External, error) {
 }
 
 // ExternalsFromModel derives the external accounts of an access model: for
-// each external account an assignment names, and each permission set it
+// each external account an assignment selects (by name, or by a selector of
+// tags alone), and each permission set it
 // gives there, the role gatehouse creates in the account and the hop
 // permission set in the hub (identity_center.hub_account) that reaches it,
 // named as internal/trust names them.
@@ -96,11 +97,7 @@ func ExternalsFromModel(m *model.Model) []External {
 	seen := map[[2]string]bool{}
 	var out []External
 	for _, as := range m.Assignments {
-		for _, name := range as.Accounts.Names {
-			acct, ok := m.Account(name)
-			if !ok || !acct.External {
-				continue
-			}
+		for _, acct := range externalTargets(m, as.Accounts) {
 			for _, ps := range as.PermissionSets {
 				k := [2]string{acct.Name, ps}
 				if seen[k] {
@@ -119,6 +116,42 @@ func ExternalsFromModel(m *model.Model) []External {
 	}
 	sortExternals(out)
 	return out
+}
+
+// externalTargets returns the external accounts a selector chooses, as
+// internal/state selects them: named ones, and with a selector of tags
+// alone (no all, no ou) those whose tags match; less the excluded.
+func externalTargets(m *model.Model, sel model.AccountSelector) []model.Account {
+	chosen := map[string]bool{}
+	for _, name := range sel.Names {
+		chosen[name] = true
+	}
+	if !sel.All && len(sel.OUs) == 0 && len(sel.Tags) > 0 {
+		for _, a := range m.Accounts {
+			if a.External && hasTags(a.Tags, sel.Tags) {
+				chosen[a.Name] = true
+			}
+		}
+	}
+	for _, name := range sel.Exclude {
+		delete(chosen, name)
+	}
+	var out []model.Account
+	for _, a := range m.Accounts {
+		if a.External && chosen[a.Name] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func hasTags(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // LoadModelExternals reads an access model and returns its externals. The

@@ -72,6 +72,16 @@ accounts:
     id: "444444444444"
     external: true
     admin_role: arn:aws:iam::444444444444:role/AcmeProvisioner
+  xyz-ltd:
+    id: "555555555555"
+    external: true
+    tags: { client: xyz }
+    admin_role: arn:aws:iam::555555555555:role/AcmeProvisioner
+  xyz-old:
+    id: "666666666666"
+    external: true
+    tags: { client: xyz }
+    admin_role: arn:aws:iam::666666666666:role/AcmeProvisioner
 users:
   alice: { email: alice@acme.com, given_name: Alice, family_name: Doe }
 groups:
@@ -86,6 +96,12 @@ assignments:
   - groups: [Engineers]
     permission_sets: [Admin, ReadOnly]
     accounts: [abccorp-prod]
+  - groups: [Engineers]
+    permission_sets: [ReadOnly]
+    accounts: { tags: { client: xyz }, exclude: [xyz-old] }
+  - groups: [Engineers]
+    permission_sets: [Admin]
+    accounts: all
 `
 
 func TestExternalsFromModel(t *testing.T) {
@@ -102,6 +118,8 @@ func TestExternalsFromModel(t *testing.T) {
 			Via: Via{AccountID: "111111111111", RoleName: "abccorp-prod-Admin"}},
 		{AccountID: "444444444444", AccountName: "abccorp-prod", RoleName: "ReadOnly", RoleARN: "arn:aws:iam::444444444444:role/gatehouse-ReadOnly",
 			Via: Via{AccountID: "111111111111", RoleName: "abccorp-prod-ReadOnly"}},
+		{AccountID: "555555555555", AccountName: "xyz-ltd", RoleName: "ReadOnly", RoleARN: "arn:aws:iam::555555555555:role/gatehouse-ReadOnly",
+			Via: Via{AccountID: "111111111111", RoleName: "xyz-ltd-ReadOnly"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("LoadModelExternals() mismatch (-want +got)\n%s", diff)

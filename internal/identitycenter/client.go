@@ -155,6 +155,8 @@ type Client struct {
 	// memberships maps group ID + "/" + user ID to membership IDs, from the
 	// last read, so that removing a member costs no lookup.
 	memberships map[string][]string
+	// typical is how long asynchronous operations of each kind took so far.
+	typical map[string]time.Duration
 }
 
 // New returns a client using cfg's credentials, region and endpoints. The
@@ -172,6 +174,7 @@ func New(cfg aws.Config, opts Options) *Client {
 		inflight:    make(chan struct{}, opts.Concurrency),
 		stats:       Stats{Calls: map[string]int{}},
 		memberships: map[string][]string{},
+		typical:     map[string]time.Duration{},
 	}
 }
 

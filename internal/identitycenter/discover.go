@@ -43,7 +43,7 @@ func (c *Client) Discover(ctx context.Context, instanceARN, storeID string) (Ins
 	}
 	switch {
 	case len(found) == 0 && instanceARN != "":
-		return Instance{}, hint.Wrap(fmt.Errorf("Identity Center instance %s not found in %s (the credentials see %d active instances)", instanceARN, c.region, len(all)),
+		return Instance{}, hint.Wrap(fmt.Errorf("no Identity Center instance %s in %s (the credentials see %d active instances)", instanceARN, c.region, len(all)),
 			"check identity_center.instance_arn and identity_center.region in the model, and that the credentials belong to the account that owns the instance")
 	case len(found) == 0:
 		return Instance{}, hint.Wrap(fmt.Errorf("no IAM Identity Center instance in %s", c.region),
@@ -58,7 +58,7 @@ func (c *Client) Discover(ctx context.Context, instanceARN, storeID string) (Ins
 	}
 	in := found[0]
 	if storeID != "" && storeID != in.IdentityStoreID {
-		return Instance{}, hint.Wrap(fmt.Errorf("Identity Center instance %s uses Identity Store %s, not %s", in.ARN, in.IdentityStoreID, storeID),
+		return Instance{}, hint.Wrap(fmt.Errorf("the Identity Center instance %s uses Identity Store %s, not %s", in.ARN, in.IdentityStoreID, storeID),
 			"fix or remove identity_center.identity_store_id in the model")
 	}
 	c.Instance = in

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
@@ -52,7 +53,7 @@ func TestDiscover(t *testing.T) {
 		t.Errorf("Discover(named instance): %v", err)
 	}
 	_, err := c.Discover(ctx, "arn:aws:sso:::instance/ssoins-0000000000000000", "")
-	if err == nil || !strings.Contains(err.Error(), "not found") || hint.Of(err) == "" {
+	if err == nil || !strings.Contains(err.Error(), "no Identity Center instance arn:aws:sso:::instance/ssoins-0000000000000000 in us-east-1") || hint.Of(err) == "" {
 		t.Errorf("Discover(missing instance) = %v, want a not-found error with a hint", err)
 	}
 	_, err = c.Discover(ctx, c.Instance.ARN, "d-0000000000")
@@ -300,3 +301,55 @@ func startProxy(t *testing.T, upstream string, rate int) *quotaproxy.Proxy {
 }
 
 func planGroup(name string) plan.Group { return plan.Group{DisplayName: name} }
+
+// TestAsynchronousCreation makes assignment creation asynchronous as on AWS
+// (moto finishes at once, so the proxy holds each creation IN_PROGRESS) and
+// fails one: the client polls until done, and the failure names the
+// permission set, the principal and the account, with AWS's reason.
+func TestAsynchronousCreation(t *testing.T) {
+	srv := awstest.Fresh(t)
+	proxy, err := quotaproxy.Start(quotaproxy.Options{Upstream: srv.URL, Rate: -1, CreateLatency: 300 * time.Millisecond,
+		FailCreate: func(n int) string {
+			if n == 2 {
+				return "Received a 404 status error: Not supported policy arn:aws:iam::aws:policy/Nope"
+			}
+			return ""
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	c := New(awstest.ConfigFor(t, proxy.URL), Options{Gaps: motoGaps, Rate: 1000, StoreRate: 1000, PollDelay: 100 * time.Millisecond, PollMaxDelay: 200 * time.Millisecond})
+	ctx := context.Background()
+	if _, err := c.Discover(ctx, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	gid, err := c.CreateGroup(ctx, planGroup("Eng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn, err := c.CreatePermissionSet(ctx, plan.PermissionSet{Name: "RO", SessionDuration: "PT1H"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := func(acct string) apply.AssignmentRef {
+		return apply.AssignmentRef{AccountID: acct, PermissionSet: "RO", PermissionSetARN: arn, PrincipalType: state.PrincipalGroup, PrincipalName: "Eng", PrincipalID: gid}
+	}
+	for _, acct := range []string{"111111111111", "222222222222"} {
+		start := time.Now()
+		if err := c.CreateAssignment(ctx, ref(acct)); err != nil {
+			t.Fatalf("CreateAssignment: %v", err)
+		}
+		if d := time.Since(start); d < 300*time.Millisecond {
+			t.Errorf("CreateAssignment returned after %s, before the creation was done", d)
+		}
+	}
+	if n := c.Stats().Calls["sso-admin:DescribeAccountAssignmentCreationStatus"]; n < 2 {
+		t.Errorf("%d status requests for 2 asynchronous creations", n)
+	}
+	err = c.CreateAssignment(ctx, ref(prod))
+	want := "assignment of permission set RO to group Eng in account 333333333333: AWS reports FAILED: Received a 404 status error: Not supported policy arn:aws:iam::aws:policy/Nope"
+	if err == nil || err.Error() != want {
+		t.Errorf("failed creation: %v\nwant: %s", err, want)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
@@ -486,7 +487,7 @@ func (c *Client) Provision(ctx context.Context, arn, accountID string) error {
 		return err
 	}
 	st := out.PermissionSetProvisioningStatus
-	return c.wait(ctx, "provisioning "+what, st.Status, st.FailureReason, func(ctx context.Context) (ssotypes.StatusValues, *string, error) {
+	return c.wait(ctx, "provision", "provisioning "+what, st.Status, st.FailureReason, func(ctx context.Context) (ssotypes.StatusValues, *string, error) {
 		out, err := call(ctx, c, svcSSO, "DescribePermissionSetProvisioningStatus", what, read, func(ctx context.Context) (*ssoadmin.DescribePermissionSetProvisioningStatusOutput, error) {
 			return c.sso.DescribePermissionSetProvisioningStatus(ctx, &ssoadmin.DescribePermissionSetProvisioningStatusInput{InstanceArn: &c.Instance.ARN, ProvisionPermissionSetRequestId: st.RequestId})
 		})
@@ -531,7 +532,7 @@ func (c *Client) CreateAssignment(ctx context.Context, a apply.AssignmentRef) er
 		return nil // it existed already: created by the request whose answer was lost
 	}
 	st := out.AccountAssignmentCreationStatus
-	return c.wait(ctx, "assignment "+what, st.Status, st.FailureReason, func(ctx context.Context) (ssotypes.StatusValues, *string, error) {
+	return c.wait(ctx, "create", "assignment "+what, st.Status, st.FailureReason, func(ctx context.Context) (ssotypes.StatusValues, *string, error) {
 		out, err := call(ctx, c, svcSSO, "DescribeAccountAssignmentCreationStatus", what, read, func(ctx context.Context) (*ssoadmin.DescribeAccountAssignmentCreationStatusOutput, error) {
 			return c.sso.DescribeAccountAssignmentCreationStatus(ctx, &ssoadmin.DescribeAccountAssignmentCreationStatusInput{InstanceArn: &c.Instance.ARN, AccountAssignmentCreationRequestId: st.RequestId})
 		})
@@ -559,7 +560,7 @@ func (c *Client) DeleteAssignment(ctx context.Context, a apply.AssignmentRef) er
 		return err
 	}
 	st := out.AccountAssignmentDeletionStatus
-	return c.wait(ctx, "deleting assignment "+what, st.Status, st.FailureReason, func(ctx context.Context) (ssotypes.StatusValues, *string, error) {
+	return c.wait(ctx, "delete", "deleting assignment "+what, st.Status, st.FailureReason, func(ctx context.Context) (ssotypes.StatusValues, *string, error) {
 		out, err := call(ctx, c, svcSSO, "DescribeAccountAssignmentDeletionStatus", what, read, func(ctx context.Context) (*ssoadmin.DescribeAccountAssignmentDeletionStatusOutput, error) {
 			return c.sso.DescribeAccountAssignmentDeletionStatus(ctx, &ssoadmin.DescribeAccountAssignmentDeletionStatusInput{InstanceArn: &c.Instance.ARN, AccountAssignmentDeletionRequestId: st.RequestId})
 		})
@@ -591,13 +592,28 @@ func (c *Client) assignmentExists(ctx context.Context, a apply.AssignmentRef) (b
 
 // wait polls an asynchronous operation until it succeeds or fails. An
 // operation AWS reports done at once (as moto always does) is not polled.
-func (c *Client) wait(ctx context.Context, what string, status ssotypes.StatusValues, reason *string, poll func(context.Context) (ssotypes.StatusValues, *string, error)) error {
+// The first poll comes after the time such operations usually took in this
+// run (kind names them), so that most are polled once (every poll spends
+// the instance's shared call budget); later polls come sooner, so that a
+// slow one does not hold its creation slot long after it is done.
+func (c *Client) wait(ctx context.Context, kind, what string, status ssotypes.StatusValues, reason *string, poll func(context.Context) (ssotypes.StatusValues, *string, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.PollTimeout)
 	defer cancel()
-	delay := c.opts.PollDelay
+	start := time.Now()
+	delay := c.firstPoll(kind)
+	polls := 0
 	for {
 		switch status {
 		case ssotypes.StatusValuesSucceeded:
+			switch took := time.Since(start); polls {
+			case 0:
+			case 1:
+				// Done at the first poll: perhaps well before it, so aim a
+				// little earlier next time.
+				c.observe(kind, took*9/10)
+			default:
+				c.observe(kind, took)
+			}
 			return nil
 		case ssotypes.StatusValuesFailed:
 			r := aws.ToString(reason)
@@ -612,12 +628,42 @@ func (c *Client) wait(ctx context.Context, what string, status ssotypes.StatusVa
 			}
 			return err
 		}
-		delay = min(delay*3/2, c.opts.PollMaxDelay)
+		// After the first poll, ask again soon, then less and less often:
+		// an operation still running holds one of the 15 creation slots.
+		if polls == 0 {
+			delay = c.opts.PollDelay
+		} else {
+			delay = min(delay*3/2, c.opts.PollMaxDelay)
+		}
+		polls++
 		var err error
 		if status, reason, err = poll(ctx); err != nil {
 			return err
 		}
 	}
+}
+
+// firstPoll is how long to wait before the first status request of an
+// operation of this kind: the usual duration so far, within the poll
+// delays.
+func (c *Client) firstPoll(kind string) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.typical[kind]; ok {
+		return min(max(d, c.opts.PollDelay), c.opts.PollMaxDelay)
+	}
+	return c.opts.PollDelay
+}
+
+// observe folds one operation's duration into the usual duration of its
+// kind (an exponentially weighted average).
+func (c *Client) observe(kind string, d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.typical[kind]; ok {
+		d = (prev*4 + d) / 5
+	}
+	c.typical[kind] = d
 }
 
 // attached treats "already attached" as done: the plan asked for the policy

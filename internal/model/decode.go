@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -89,7 +88,7 @@ type decoder struct {
 	depth   int
 }
 
-var yamlErrPos = regexp.MustCompile(`^\[(\d+):(\d+)\]\s*(.*)`)
+var yamlErrPos = lazyRE(`^\[(\d+):(\d+)\]\s*(.*)`)
 
 func (d *decoder) syntaxError(err error) {
 	msg := err.Error()
@@ -402,7 +401,7 @@ func (d *decoder) boolean(n ast.Node, what string) bool {
 	}
 }
 
-var isoDuration = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
+var isoDuration = lazyRE(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
 
 // duration reads "8h", "90m", "1h30m" or ISO 8601 "PT8H".
 func (d *decoder) duration(n ast.Node, what string) time.Duration {

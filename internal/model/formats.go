@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -44,24 +43,24 @@ const partitions = `(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f
 
 var (
 	// IAM names: users, roles, policies, permission sets.
-	iamNamePattern   = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	accountNameRe    = regexp.MustCompile(`^[\w.+-]+$`)
-	userNameRe       = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
-	regionRe         = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
-	instanceARNRe    = regexp.MustCompile(`^arn:` + partitions + `:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`)
-	identityStoreRe  = regexp.MustCompile(`^(d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
-	roleARNRe        = regexp.MustCompile(`^arn:` + partitions + `:iam::(\d{12}):role(/(?:[\x21-\x7e]*/)?)([\w+=,.@-]+)$`)
-	policyARNRe      = regexp.MustCompile(`^arn:` + partitions + `:iam::(aws|\d{12}):policy(/(?:[\x21-\x7e]*/)?)([\w+=,.@-]+)$`)
-	iamPathRe        = regexp.MustCompile(`^/([\x21-\x7e]*/)?$`)
-	tagRe            = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	externalIDRe     = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	orgIDRe          = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	principalRe      = regexp.MustCompile(`^(role|user)/[\x21-\x7e]+$`)
-	principalARNRe   = regexp.MustCompile(`^arn:` + partitions + `:(iam|sts)::(\d{12}):(role|user|assumed-role)/[\x21-\x7e]+$`)
-	emailRe          = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	samlProviderRe   = regexp.MustCompile(`^[\w._-]+$`)
-	descriptionRe    = regexp.MustCompile("^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$")
-	relayStateRe     = regexp.MustCompile(`^[a-zA-Z0-9&$@#\\/%?=~\-_'"|!:,.;*+\[\] (){}]+$`)
+	iamNamePattern   = lazyRE(`^[\w+=,.@-]+$`)
+	accountNameRe    = lazyRE(`^[\w.+-]+$`)
+	userNameRe       = lazyRE(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
+	regionRe         = lazyRE(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+	instanceARNRe    = lazyRE(`^arn:` + partitions + `:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`)
+	identityStoreRe  = lazyRE(`^(d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
+	roleARNRe        = lazyRE(`^arn:` + partitions + `:iam::(\d{12}):role(/(?:[\x21-\x7e]*/)?)([\w+=,.@-]+)$`)
+	policyARNRe      = lazyRE(`^arn:` + partitions + `:iam::(aws|\d{12}):policy(/(?:[\x21-\x7e]*/)?)([\w+=,.@-]+)$`)
+	iamPathRe        = lazyRE(`^/([\x21-\x7e]*/)?$`)
+	tagRe            = lazyRE(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	externalIDRe     = lazyRE(`^[\w+=,.@:/-]+$`)
+	orgIDRe          = lazyRE(`^o-[a-z0-9]{10,32}$`)
+	principalRe      = lazyRE(`^(role|user)/[\x21-\x7e]+$`)
+	principalARNRe   = lazyRE(`^arn:` + partitions + `:(iam|sts)::(\d{12}):(role|user|assumed-role)/[\x21-\x7e]+$`)
+	emailRe          = lazyRE(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	samlProviderRe   = lazyRE(`^[\w._-]+$`)
+	descriptionRe    = lazyRE("^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$")
+	relayStateRe     = lazyRE(`^[a-zA-Z0-9&$@#\\/%?=~\-_'"|!:,.;*+\[\] (){}]+$`)
 	reservedRoleName = []string{"AWSReservedSSO_", "AWSServiceRoleFor"}
 	reservedRolePath = []string{"/aws-reserved/", "/aws-service-role/"}
 )

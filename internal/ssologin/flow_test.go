@@ -369,3 +369,14 @@ func TestKeychainStore(t *testing.T) {
 		t.Errorf("Load without keychain = %v", err)
 	}
 }
+
+func TestLoginRequiredHint(t *testing.T) {
+	named := (&LoginRequiredError{Session: testSession, Reason: "not logged in"})
+	if named.Error() != `sso-session "corp": not logged in` || named.Hint() != "run `gatehouse login --sso-session corp`" {
+		t.Errorf("named session: %q / %q", named.Error(), named.Hint())
+	}
+	legacy := &LoginRequiredError{Session: Session{StartURL: "https://old/start", Region: "us-east-1"}, Reason: "not logged in"}
+	if !strings.Contains(legacy.Hint(), "aws sso login --profile") || !strings.HasPrefix(legacy.Error(), "start URL https://old/start") {
+		t.Errorf("legacy session: %q / %q", legacy.Error(), legacy.Hint())
+	}
+}

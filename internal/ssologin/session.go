@@ -88,8 +88,14 @@ type LoginRequiredError struct {
 
 func (e *LoginRequiredError) Error() string { return e.Session.String() + ": " + e.Reason }
 
-// Hint tells the user what to run.
+// Hint tells the user what to run. A legacy profile (sso_start_url without
+// sso_session) has a token only after `aws sso login`; gatehouse's logins are
+// sso-sessions.
 func (e *LoginRequiredError) Hint() string {
+	if e.Session.Name == "" {
+		return "the profile names sso_start_url without sso_session: run `aws sso login --profile PROFILE`, " +
+			"or put the start URL in an [sso-session NAME], set sso_session = NAME in the profile and run `gatehouse login --sso-session NAME`"
+	}
 	return "run `gatehouse login " + e.Session.LoginArgs() + "`"
 }
 
