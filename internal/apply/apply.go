@@ -49,6 +49,9 @@ type Options struct {
 	// Progress, when set, is called after each change, from one goroutine
 	// at a time.
 	Progress func(Event)
+	// Roles changes IAM roles and SAML providers (roles.go); needed when
+	// the plan has such changes.
+	Roles RoleTarget
 }
 
 func (o Options) withDefaults() Options {
@@ -175,6 +178,7 @@ func Run(ctx context.Context, p *plan.Plan, live *state.State, t Target, opts Op
 		close(principalsDone)
 		run(phaseMemberships)
 	}()
+	r.iamCreates(ctx, byPhase) // roles.go
 	run(phasePermissionSets)
 	run(phaseProvisions)
 	<-principalsDone
@@ -182,6 +186,7 @@ func Run(ctx context.Context, p *plan.Plan, live *state.State, t Target, opts Op
 	run(phaseDeleteAssignments)
 	<-storeDone
 	run(phaseDeletes)
+	r.iamDeletes(ctx, byPhase)
 	res := Result{}
 	for _, c := range p.Changes {
 		st, ok := r.status[c.Address]
@@ -229,6 +234,8 @@ func phaseOf(c plan.Change) int {
 			return phaseDeleteAssignments
 		}
 		return phaseCreateAssignments
+	case plan.KindRole, plan.KindSAMLProvider:
+		return iamPhaseOf(c)
 	}
 	return phaseDeletes
 }

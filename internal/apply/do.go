@@ -123,6 +123,10 @@ func (r *run) do(ctx context.Context, c plan.Change) error {
 		return r.t.Provision(ctx, arn, p.AccountID)
 	case plan.KindAssignment:
 		return r.assignment(ctx, c)
+	case plan.KindRole:
+		return r.role(ctx, c) // roles.go
+	case plan.KindSAMLProvider:
+		return r.samlProvider(ctx, c)
 	}
 	return fmt.Errorf("apply does not handle %s changes", c.Kind)
 }

@@ -1,6 +1,7 @@
 // Package archtest enforces gatehouse's dependency rule (docs/architecture.md):
 // the core packages import neither the AWS SDK nor the CLI framework, even
-// indirectly; nothing under internal/ but the CLI itself imports internal/cli;
+// indirectly, and do no I/O of their own (they import neither os, net nor
+// net/http; model alone may import os, for Load); nothing under internal/ but the CLI itself imports internal/cli;
 // and no package has a name that says nothing (util, common, helpers, types,
 // models). The rule is pure data here; the test feeds it `go list`.
 package archtest
@@ -8,6 +9,7 @@ package archtest
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -22,14 +24,26 @@ var Core = []string{"model", "state", "plan", "policy", "render", "trust", "audi
 // forbiddenInCore are import path prefixes no core package may depend on.
 var forbiddenInCore = []string{"github.com/aws/", "github.com/spf13/cobra", "github.com/spf13/pflag"}
 
+// ioInCore are packages a core package may not import directly: core
+// packages compute on what they are given. Standard packages such as fmt
+// depend on os themselves, so only direct imports count.
+var ioInCore = []string{"os", "net", "net/http"}
+
+// ioAllowed lists, per core package, the I/O packages it may import and
+// why: model.Load reads the model file and the SAML metadata it names, so
+// that expansion and planning never touch the file system.
+var ioAllowed = map[string][]string{"internal/model": {"os"}}
+
 // vagueNames are package names that say nothing about what is inside.
 var vagueNames = []string{"util", "utils", "common", "helpers", "types", "models", "misc"}
 
-// Package is what the rule needs of a package: its import path, its name
-// and every package it depends on, directly or not (go list's Deps).
+// Package is what the rule needs of a package: its import path, its name,
+// the packages it imports directly (go list's Imports) and every package
+// it depends on, directly or not (go list's Deps).
 type Package struct {
 	ImportPath string
 	Name       string
+	Imports    []string
 	Deps       []string
 }
 
@@ -48,6 +62,11 @@ func Check(pkgs []Package) []string {
 					if d == strings.TrimSuffix(f, "/") || strings.HasPrefix(d, f) {
 						out = append(out, fmt.Sprintf("%s is a core package but depends on %s", rel, d))
 					}
+				}
+			}
+			for _, imp := range p.Imports {
+				if slices.Contains(ioInCore, imp) && !slices.Contains(ioAllowed[rel], imp) {
+					out = append(out, fmt.Sprintf("%s is a core package but imports %s: core packages do no I/O", rel, imp))
 				}
 			}
 		}

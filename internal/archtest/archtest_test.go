@@ -45,6 +45,22 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
+			name: "core does I/O",
+			pkgs: []Package{
+				{ImportPath: m + "internal/state", Name: "state", Imports: []string{"fmt", "os"}, Deps: []string{"fmt", "os"}},
+				{ImportPath: m + "internal/plan", Name: "plan", Imports: []string{"net/http"}},
+				{ImportPath: m + "internal/trust", Name: "trust", Imports: []string{"net", "net/url"}},
+				{ImportPath: m + "internal/model", Name: "model", Imports: []string{"os", "net"}},
+				{ImportPath: m + "internal/identitycenter", Name: "identitycenter", Imports: []string{"os", "net/http"}},
+			},
+			want: []string{
+				"internal/model is a core package but imports net: core packages do no I/O",
+				"internal/plan is a core package but imports net/http: core packages do no I/O",
+				"internal/state is a core package but imports os: core packages do no I/O",
+				"internal/trust is a core package but imports net: core packages do no I/O",
+			},
+		},
+		{
 			name: "adapter imports cli",
 			pkgs: []Package{{ImportPath: m + "internal/identitycenter", Name: "identitycenter", Deps: []string{m + "internal/cli"}}},
 			want: []string{"internal/identitycenter depends on internal/cli: only commands may"},
@@ -75,7 +91,7 @@ func TestDependencyRule(t *testing.T) {
 	}
 	touchSources(t, goBin)
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(goBin, "list", "-e", "-json=ImportPath,Name,Deps,Error", Module+"/...")
+	cmd := exec.Command(goBin, "list", "-e", "-json=ImportPath,Name,Imports,Deps,Error", Module+"/...")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("go list: %v\n%s", err, stderr.String())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/apply"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/iamroles"
 	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
 	"github.com/gatehouse-dev/gatehouse/internal/plan"
 	"github.com/gatehouse-dev/gatehouse/internal/render"
@@ -107,14 +108,14 @@ func runApply(ctx context.Context, d Deps, opts applyOptions) error {
 		return fmt.Errorf("writing the plan: %w", err)
 	}
 	if p.Empty() {
-		return nil
+		return afterApply(d, p)
 	}
 	if !opts.autoApprove {
 		if err := confirm(d, p); err != nil {
 			return err
 		}
 	}
-	return execute(ctx, d, p, pc.live, pc.ic)
+	return execute(ctx, d, p, pc.live, pc.ic, pc.roles)
 }
 
 // confirm asks the person at the terminal to type yes.
@@ -163,24 +164,30 @@ func applySaved(ctx context.Context, d Deps, opts applyOptions) error {
 	if err != nil {
 		return err
 	}
+	var roles *iamroles.Client
+	if p.Scope.IAM != nil {
+		if roles, err = readIAM(ctx, d, cfg, p.Scope.IAM, live, true); err != nil { // live_roles.go
+			return err
+		}
+	}
 	if plan.Fingerprint(live) != p.Fingerprint {
 		return hint.New(fmt.Sprintf("the saved plan %s is stale: Identity Center changed since it was made", opts.planFile),
 			"make a new plan with `gatehouse plan -out FILE`, review it, and apply that")
 	}
 	if p.Empty() {
 		fmt.Fprintln(d.Stderr, "The plan has no changes: nothing to apply.")
-		return nil
+		return afterApply(d, p)
 	}
 	fmt.Fprintf(d.Stderr, "Applying %s: %s\n", opts.planFile, render.PlanSummary(p.Summary))
-	return execute(ctx, d, p, live, ic)
+	return execute(ctx, d, p, live, ic, roles)
 }
 
 // execute runs the plan, reporting progress on stderr, and returns an error
 // summarizing what failed.
-func execute(ctx context.Context, d Deps, p *plan.Plan, live *state.State, ic *identitycenter.Client) error {
+func execute(ctx context.Context, d Deps, p *plan.Plan, live *state.State, ic *identitycenter.Client, roles *iamroles.Client) error {
 	start, callsBefore := d.Now(), ic.Stats().Total()
 	prog := &progress{w: d.Stderr, tty: d.StderrTTY}
-	res := apply.Run(ctx, p, live, ic, apply.Options{Progress: prog.event})
+	res := apply.Run(ctx, p, live, ic, apply.Options{Progress: prog.event, Roles: roleTarget(roles)})
 	prog.finish()
 	if ctx.Err() != nil {
 		fmt.Fprintf(d.Stderr, "Interrupted after %d of %d changes; run `gatehouse apply` again to finish.\n", res.Count(apply.Done), len(res.Outcomes))
@@ -191,7 +198,7 @@ func execute(ctx context.Context, d Deps, p *plan.Plan, live *state.State, ic *i
 	}
 	elapsed := d.Now().Sub(start).Round(100 * time.Millisecond)
 	fmt.Fprintf(d.Stderr, "Apply complete: %d changes in %s (%d Identity Center and Identity Store calls).\n", res.Count(apply.Done), elapsed, ic.Stats().Total()-callsBefore)
-	return nil
+	return afterApply(d, p)
 }
 
 // progress shows apply's progress: a bar redrawn in place on a terminal,

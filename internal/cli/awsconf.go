@@ -64,6 +64,6 @@ func loadAWSConfig(ctx context.Context, o awsOptions, modelRegion string) (aws.C
 type noRetryQuota struct{}
 
 func (noRetryQuota) GetToken(context.Context, uint) (func() error, error) { return noop, nil }
-func (noRetryQuota) AddTokens(uint) error                               { return nil }
+func (noRetryQuota) AddTokens(uint) error                                 { return nil }
 
 func noop() error { return nil }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/iamroles"
 	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
 	"github.com/gatehouse-dev/gatehouse/internal/organization"
@@ -151,7 +152,7 @@ func runPlan(ctx context.Context, d Deps, opts planOptions) error {
 		}
 		fmt.Fprintf(d.Stderr, "Saved the plan to %s. Apply exactly it with: gatehouse apply %s\n", opts.out, opts.out)
 	}
-	if opts.detailedExitcode && !p.Empty() {
+	if opts.detailedExitcode && (!p.Empty() || len(p.Conflicts) > 0) {
 		return hint.WithExitCode(errSilent, ExitChanges)
 	}
 	return nil
@@ -159,9 +160,10 @@ func runPlan(ctx context.Context, d Deps, opts planOptions) error {
 
 // computed is a plan with what was read to make it.
 type computed struct {
-	plan *plan.Plan
-	live *state.State
-	ic   *identitycenter.Client
+	plan  *plan.Plan
+	live  *state.State
+	ic    *identitycenter.Client
+	roles *iamroles.Client
 }
 
 // computePlan loads the model, reads Organizations and Identity Center and
@@ -202,6 +204,11 @@ func computePlan(ctx context.Context, d Deps, file string, ao awsOptions, prune 
 	if err != nil {
 		return nil, err
 	}
+	scope.IAM = iamScope(m, org, desired) // live_roles.go
+	roles, err := readIAM(ctx, d, cfg, scope.IAM, live, false)
+	if err != nil {
+		return nil, err
+	}
 	p, err := plan.Compute(desired, live, plan.Options{
 		Target: plan.Target{Region: cfg.Region, InstanceARN: ic.Instance.ARN, IdentityStoreID: ic.Instance.IdentityStoreID},
 		Scope:  scope,
@@ -210,7 +217,7 @@ func computePlan(ctx context.Context, d Deps, file string, ao awsOptions, prune 
 	if err != nil {
 		return nil, err
 	}
-	return &computed{plan: p, live: live, ic: ic}, nil
+	return &computed{plan: p, live: live, ic: ic, roles: roles}, nil
 }
 
 // newIdentityCenter makes the Identity Center client and finds the

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -25,9 +26,10 @@ func (m *Model) MetadataPath(s *SAMLAccess) string {
 	return filepath.Join(filepath.Dir(m.File), s.Metadata)
 }
 
-// checkFiles checks the files a model refers to: each SAML metadata file
-// exists and is the metadata of an identity provider. Load calls it; it
-// reads files but never writes.
+// checkFiles reads and checks the files a model refers to: each SAML
+// metadata file exists and is the metadata of an identity provider; its
+// content is kept in SAMLAccess.MetadataXML. Load calls it; it reads files
+// but never writes.
 func checkFiles(m *Model) Problems {
 	var probs Problems
 	for _, a := range m.Accounts {
@@ -36,27 +38,46 @@ func checkFiles(m *Model) Problems {
 		}
 		at := m.At("accounts." + a.Name + ".saml.metadata")
 		path := m.MetadataPath(a.SAML)
-		if err := checkMetadata(path); err != nil {
+		doc, err := readMetadata(path)
+		if err == nil {
+			err = checkMetadata(doc)
+		}
+		if err != nil {
 			hint := "download the metadata of the Identity Center application \"External AWS Account\" and give its path, relative to the model file"
 			if errors.Is(err, fs.ErrNotExist) {
 				probs = append(probs, Problem{Pos: at, Message: fmt.Sprintf("saml metadata file %s does not exist", path), Hint: hint})
 				continue
 			}
 			probs = append(probs, Problem{Pos: at, Message: fmt.Sprintf("saml metadata file %s: %v", path, err), Hint: hint})
+			continue
 		}
+		a.SAML.MetadataXML = string(doc)
 	}
 	return probs
 }
 
-// checkMetadata reports whether the file at path is SAML 2.0 metadata with
-// an identity provider descriptor.
-func checkMetadata(path string) error {
+// readMetadata reads a SAML metadata file, refusing one larger than
+// maxMetadataSize.
+func readMetadata(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
-	dec := xml.NewDecoder(io.LimitReader(f, maxMetadataSize))
+	doc, err := io.ReadAll(io.LimitReader(f, maxMetadataSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(doc) > maxMetadataSize {
+		return nil, fmt.Errorf("is larger than %d bytes: not SAML metadata", maxMetadataSize)
+	}
+	return doc, nil
+}
+
+// checkMetadata reports whether doc is SAML 2.0 metadata with an identity
+// provider descriptor.
+func checkMetadata(doc []byte) error {
+	dec := xml.NewDecoder(bytes.NewReader(doc))
 	root := ""
 	for {
 		tok, err := dec.Token()

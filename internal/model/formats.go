@@ -2,7 +2,7 @@ package model
 
 import (
 	"fmt"
-	"net"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
@@ -101,8 +101,8 @@ func httpsURL(s string) bool {
 		return true
 	case "http":
 		host := u.Hostname()
-		ip := net.ParseIP(host)
-		return host == "localhost" || (ip != nil && ip.IsLoopback())
+		ip, err := netip.ParseAddr(host)
+		return host == "localhost" || (err == nil && ip.IsLoopback())
 	default:
 		return false
 	}

@@ -120,7 +120,11 @@ type SAMLAccess struct {
 	Role          string   // role name to create in the account
 	Policies      []string // managed policy ARNs attached to that role
 	PermissionSet string   // optional: a permission set whose policies the role carries instead
-	Pos           Pos
+	// MetadataXML is the content of the Metadata file, read by Load (the
+	// core packages do no I/O); "" when the file could not be read, which
+	// Load reports as a problem at the metadata key.
+	MetadataXML string
+	Pos         Pos
 }
 
 // User is an Identity Store user (identity_source internal) or a reference to

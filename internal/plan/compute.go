@@ -53,6 +53,8 @@ func Compute(desired, live *state.State, opts Options) (*Plan, error) {
 	c.permissionSets()
 	c.provisions()
 	c.assignments()
+	c.samlProviders() // roles.go
+	c.roles()
 	sortChanges(c.changes)
 	sortUnmanaged(c.unmanaged)
 	if c.changes == nil {
@@ -69,6 +71,7 @@ func Compute(desired, live *state.State, opts Options) (*Plan, error) {
 		Prune:         opts.Prune,
 		Changes:       c.changes,
 		Unmanaged:     c.unmanaged,
+		Conflicts:     c.conflicts,
 		Summary:       Summarize(c.changes, len(c.unmanaged)),
 	}, nil
 }
@@ -80,6 +83,8 @@ type computer struct {
 	unmanaged     []Unmanaged
 	// changedSets are permission sets whose update must reach the accounts.
 	changedSets map[string]bool
+	// conflicts are objects the model names that gatehouse did not create.
+	conflicts []Conflict
 }
 
 func (c *computer) add(ch Change) { c.changes = append(c.changes, ch) }

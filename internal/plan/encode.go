@@ -80,6 +80,8 @@ func checkChange(c Change) error {
 		KindPermissionSet: sidesOf(c.PermissionSet),
 		KindProvision:     sidesOf(c.Provision),
 		KindAssignment:    sidesOf(c.Assignment),
+		KindRole:          sidesOf(c.Role),
+		KindSAMLProvider:  sidesOf(c.SAMLProvider),
 	}
 	s, known := objects[c.Kind]
 	if !known {

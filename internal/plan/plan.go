@@ -53,10 +53,11 @@ const (
 	KindProvision     Kind = "provision"
 	KindAssignment    Kind = "assignment"
 	KindRole          Kind = "role"
+	KindSAMLProvider  Kind = "saml_provider"
 )
 
 // Kinds lists every kind in apply order.
-var Kinds = []Kind{KindUser, KindGroup, KindMembership, KindPermissionSet, KindProvision, KindAssignment, KindRole}
+var Kinds = []Kind{KindUser, KindGroup, KindMembership, KindPermissionSet, KindProvision, KindAssignment, KindSAMLProvider, KindRole}
 
 func (k Kind) rank() int {
 	for i, x := range Kinds {
@@ -138,6 +139,11 @@ type Change struct {
 	PermissionSet *Diff[PermissionSet] `json:"permission_set,omitempty"`
 	Provision     *Diff[Provision]     `json:"provision,omitempty"`
 	Assignment    *Diff[Assignment]    `json:"assignment,omitempty"`
+	Role          *Diff[Role]          `json:"role,omitempty"`
+	SAMLProvider  *Diff[SAMLProvider]  `json:"saml_provider,omitempty"`
+	// Notes warn about what the live object is now, e.g. a trust policy
+	// whose principal became a bare unique ID, each with what to do.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Unmanaged is a live object that gatehouse neither created nor finds in the
@@ -166,6 +172,9 @@ type Scope struct {
 	// Unread lists attributes the endpoint could not report (an emulator's
 	// gaps), which the plan therefore did not compare.
 	Unread []string `json:"unread,omitempty"`
+	// IAM says which accounts' IAM roles and SAML providers were read, and
+	// how gatehouse reaches them (see RoleScope).
+	IAM *IAMScope `json:"iam,omitempty"`
 }
 
 // Plan is the full set of changes that makes live match desired.
@@ -179,7 +188,10 @@ type Plan struct {
 	Prune       bool        `json:"prune,omitempty"`
 	Changes     []Change    `json:"changes"`
 	Unmanaged   []Unmanaged `json:"unmanaged"`
-	Summary     Summary     `json:"summary"`
+	// Conflicts are objects the model names that exist but that gatehouse
+	// did not create: left alone, and keeping AWS from matching the model.
+	Conflicts []Conflict `json:"conflicts,omitempty"`
+	Summary   Summary    `json:"summary"`
 }
 
 // Summary counts changes by action.

@@ -27,6 +27,7 @@ var kindTitles = map[plan.Kind]string{
 	plan.KindProvision:     "Provisioning (push permission sets to accounts)",
 	plan.KindAssignment:    "Account assignments",
 	plan.KindRole:          "IAM roles",
+	plan.KindSAMLProvider:  "IAM SAML providers",
 }
 
 const (
@@ -97,6 +98,7 @@ func Plan(w io.Writer, p *plan.Plan, o PlanOptions) error {
 		}
 		b.WriteString(pt.paint(ansiDim, "    `apply --prune` deletes unmanaged objects after listing them and asking.") + "\n")
 	}
+	writeConflicts(&b, pt, p.Conflicts)
 	b.WriteString("\n" + PlanSummary(p.Summary) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -121,12 +123,33 @@ func writeChange(b *strings.Builder, pt painter, c plan.Change) {
 	for _, f := range c.Fields {
 		writeField(b, pt, f)
 	}
+	for _, n := range c.Notes {
+		b.WriteString("        " + pt.paint(ansiYellow, "note: "+n) + "\n")
+	}
+}
+
+// writeConflicts lists the objects the model names that gatehouse did not
+// create and leaves alone, each with what to do.
+func writeConflicts(b *strings.Builder, pt painter, cs []plan.Conflict) {
+	if len(cs) == 0 {
+		return
+	}
+	b.WriteString("\n" + pt.paint(ansiBold, "Conflicts (the model names them, gatehouse did not create them: left untouched)") + "\n")
+	for _, c := range cs {
+		fmt.Fprintf(b, "  %s %s\n        %s\n        hint: %s\n", pt.paint(ansiRed, "  !"), c.Address, c.Message, c.Hint)
+	}
+}
+
+// policyField reports whether a field holds a policy document, shown as a
+// line diff of the indented JSON.
+func policyField(name string) bool {
+	return name == "inline_policy" || name == "trust_policy" || strings.HasPrefix(name, "inline_policy/")
 }
 
 func writeField(b *strings.Builder, pt painter, f plan.Field) {
 	const indent = "        "
 	switch {
-	case f.Name == "inline_policy":
+	case policyField(f.Name):
 		b.WriteString(indent + f.Name + ":\n")
 		for _, l := range lineDiff(prettyJSON(f.Before), prettyJSON(f.After)) {
 			switch l[0] {

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 
 	"github.com/gatehouse-dev/gatehouse/internal/model"
 	"github.com/gatehouse-dev/gatehouse/internal/trust"
@@ -20,8 +18,8 @@ import (
 // that a hop set taking a name of theirs is an error rather than an
 // overwrite. Problems are returned together as an *ExpandError.
 //
-// The SAML metadata files an account's saml: names are read here, relative
-// to the model file's directory: they are part of the model.
+// The SAML metadata an account's saml: names is the content model.Load read
+// (model.SAMLAccess.MetadataXML): expansion does no I/O.
 func expandRoles(m *model.Model, org *Organization, s *State) error {
 	if org == nil {
 		org = &Organization{}
@@ -36,12 +34,6 @@ func expandRoles(m *model.Model, org *Organization, s *State) error {
 				ids[i] = t.ID
 			}
 			return ids, probs
-		},
-		ReadMetadata: func(path string) ([]byte, error) {
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(filepath.Dir(m.File), path)
-			}
-			return os.ReadFile(path)
 		},
 	})
 	var probs model.Problems

@@ -68,24 +68,22 @@ func crossOrg() *Organization {
 	}
 }
 
-// loadCross writes text as a model file in a temporary directory with the
-// SAML metadata beside it, and parses it.
+// loadCross parses text as a model and gives its SAML accounts the
+// metadata in testdata, as model.Load would after reading the file.
 func loadCross(t *testing.T, text string) *model.Model {
 	t.Helper()
-	dir := t.TempDir()
 	meta, err := os.ReadFile("testdata/identity-center-metadata.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "testdata"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "testdata", "identity-center-metadata.xml"), meta, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	m, probs := model.Parse(filepath.Join(dir, "gatehouse.yaml"), []byte(text))
+	m, probs := model.Parse(filepath.Join(t.TempDir(), "gatehouse.yaml"), []byte(text))
 	if len(probs) > 0 {
 		t.Fatalf("test model does not parse:\n%v", probs)
+	}
+	for _, a := range m.Accounts {
+		if a.SAML != nil {
+			a.SAML.MetadataXML = string(meta)
+		}
 	}
 	return m
 }
@@ -136,7 +134,7 @@ func TestDesiredRoles(t *testing.T) {
 	}
 	p, ok := s.SAMLProviders[SAMLProviderKey("888888888888", trust.DefaultSAMLProvider)]
 	if !ok || !strings.Contains(p.MetadataDocument, "<md:EntityDescriptor") || p.Tags[trust.ManagedTagKey] != trust.ManagedTagValue {
-		t.Errorf("SAML provider = %+v (found %v), want the metadata read relative to the model file, tagged", p, ok)
+		t.Errorf("SAML provider = %+v (found %v), want the metadata model.Load read, tagged", p, ok)
 	}
 	if got := s.Roles["888888888888/IdentityCenterAccess"].MaxSessionDuration; got != 8*3600 {
 		t.Errorf("SAML role max session = %d, want the permission set's 8h", got)

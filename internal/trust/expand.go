@@ -30,9 +30,6 @@ type Input struct {
 	// chooses today (member accounts from Organizations, external accounts
 	// of the model), sorted, with the problems of the selector itself.
 	Select func(model.AccountSelector) ([]string, model.Problems)
-	// ReadMetadata returns the content of a SAML metadata file named by an
-	// account's saml.metadata. Only needed when an account has saml:.
-	ReadMetadata func(path string) ([]byte, error)
 }
 
 // Role is an IAM role gatehouse wants in one account, in the shape of

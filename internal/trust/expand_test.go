@@ -50,7 +50,22 @@ func parse(t *testing.T, extra string) *model.Model {
 	if len(probs) > 0 {
 		t.Fatalf("test model does not parse:\n%v", probs)
 	}
+	readMetadataFiles(m)
 	return m
+}
+
+// readMetadataFiles does what model.Load does for SAML metadata: it reads
+// each account's metadata file (here from testdata/) into MetadataXML,
+// leaving it empty when the file cannot be read.
+func readMetadataFiles(m *model.Model) {
+	for _, a := range m.Accounts {
+		if a.SAML == nil || a.SAML.Metadata == "" {
+			continue
+		}
+		if doc, err := os.ReadFile("testdata/" + a.SAML.Metadata); err == nil {
+			a.SAML.MetadataXML = string(doc)
+		}
+	}
 }
 
 // selectIn resolves selectors like the state package does, against the
@@ -86,7 +101,6 @@ func expandModel(t *testing.T, extra string) (*Result, error) {
 		Model:               m,
 		ManagementAccountID: "111111111111",
 		Select:              selectIn(m),
-		ReadMetadata:        func(path string) ([]byte, error) { return os.ReadFile("testdata/" + path) },
 	})
 }
 
@@ -532,5 +546,6 @@ func parseFull(t *testing.T, text string) *model.Model {
 	if len(probs) > 0 {
 		t.Fatalf("test model does not parse:\n%v", probs)
 	}
+	readMetadataFiles(m)
 	return m
 }

@@ -252,15 +252,12 @@ func (e *expander) saml(a model.Account) {
 	case s.Metadata == "":
 		e.problem(s.Pos, "download the SAML metadata file of the Identity Center application and set metadata: FILE", "account %s: saml has no metadata file", a.Name)
 		ok = false
-	case e.in.ReadMetadata == nil:
-		e.problem(s.Pos, "", "account %s: SAML metadata %s cannot be read here", a.Name, s.Metadata)
+	case s.MetadataXML == "":
+		// model.Load reads the file and reports why when it cannot.
+		e.problem(s.Pos, "check that the file exists, relative to the model file, and load the model with model.Load", "account %s: SAML metadata %s was not read", a.Name, s.Metadata)
 		ok = false
 	default:
-		var err error
-		if doc, err = e.in.ReadMetadata(s.Metadata); err != nil {
-			e.problem(s.Pos, "download the SAML metadata file of the Identity Center application and check the path (relative to the model file)", "account %s: reading SAML metadata: %v", a.Name, err)
-			ok = false
-		}
+		doc = []byte(s.MetadataXML)
 	}
 	var md Metadata
 	if doc != nil {

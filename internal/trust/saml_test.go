@@ -151,8 +151,7 @@ func TestExpandSAML(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := parseFull(t, samlModel(tt.saml))
-			res, err := Expand(Input{Model: m, ManagementAccountID: "111111111111", Select: selectIn(m),
-				ReadMetadata: func(p string) ([]byte, error) { return os.ReadFile("testdata/" + p) }})
+			res, err := Expand(Input{Model: m, ManagementAccountID: "111111111111", Select: selectIn(m)})
 			if err != nil {
 				t.Fatalf("Expand() error: %v", err)
 			}
@@ -184,7 +183,7 @@ func TestExpandSAMLProblems(t *testing.T) {
 		want  string
 	}{
 		{"no metadata", samlModel("      role: X\n"), "saml has no metadata file"},
-		{"missing file", samlModel("      metadata: nowhere.xml\n"), "reading SAML metadata: open testdata/nowhere.xml"},
+		{"missing file", samlModel("      metadata: nowhere.xml\n"), "SAML metadata nowhere.xml was not read"},
 		{"bad metadata", samlModel("      metadata: ../expand_test.go\n"), "not well-formed XML"},
 		{"both policies and permission set", samlModel("      metadata: identity-center-metadata.xml\n      policies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n      permission_set: ReadOnly\n"), "saml has both policies and permission_set"},
 		{"unknown permission set", samlModel("      metadata: identity-center-metadata.xml\n      permission_set: Nope\n"), "saml.permission_set Nope is not in the model"},
@@ -194,8 +193,7 @@ func TestExpandSAMLProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := parseFull(t, tt.model)
-			_, err := Expand(Input{Model: m, ManagementAccountID: "111111111111", Select: selectIn(m),
-				ReadMetadata: func(p string) ([]byte, error) { return os.ReadFile("testdata/" + p) }})
+			_, err := Expand(Input{Model: m, ManagementAccountID: "111111111111", Select: selectIn(m)})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Expand() error = %v, want one containing %q", err, tt.want)
 			}
