@@ -34,6 +34,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/organization"
 	"github.com/gatehouse-dev/gatehouse/internal/organization/orgfixture"
 	"github.com/gatehouse-dev/gatehouse/internal/plan"
+	"github.com/gatehouse-dev/gatehouse/internal/sandbox"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
@@ -73,7 +74,9 @@ func run(ctx context.Context, w io.Writer, s size) error {
 	if s.Assignments > s.Accounts*s.PermissionSets*s.Groups {
 		return fmt.Errorf("%d assignments do not fit in %d accounts x %d permission sets x %d groups", s.Assignments, s.Accounts, s.PermissionSets, s.Groups)
 	}
-	moto, err := motoserver.Start(ctx, motoserver.Options{})
+	// The sandbox's preamble adds the Identity Center operations moto lacks
+	// (tags, permissions boundaries, provisioning status).
+	moto, err := motoserver.Start(ctx, motoserver.Options{Preamble: sandbox.MotoPreamble})
 	if err != nil {
 		return err
 	}
@@ -115,7 +118,7 @@ func run(ctx context.Context, w io.Writer, s size) error {
 	}
 	fmt.Fprintf(w, "\nsetup: organization with %d accounts in %s (straight to moto)\n", s.Accounts, time.Since(start).Round(100*time.Millisecond))
 
-	opts := identitycenter.Options{Gaps: identitycenter.Gaps{Tags: true, Boundary: true}}
+	opts := identitycenter.Options{}
 	if s.Unlimited {
 		opts.Rate, opts.StoreRate = 1e6, 1e6
 	}
@@ -254,7 +257,7 @@ func build(s size, fix orgfixture.Fixture, org *state.Organization) *state.State
 }
 
 func scopeOf(d *state.State) plan.Scope {
-	s := plan.Scope{IdentitySource: plan.IdentitySourceInternal, Unread: []string{plan.UnreadTags, plan.UnreadBoundary}}
+	s := plan.Scope{IdentitySource: plan.IdentitySourceInternal}
 	for g := range d.Groups {
 		s.MembershipGroups = append(s.MembershipGroups, g)
 	}

@@ -1,6 +1,8 @@
 // Package apply executes a plan against a Target (Identity Center and its
-// Identity Store) in dependency order and within AWS's quotas:
+// Identity Store) and a RoleTarget (IAM in many accounts) in dependency
+// order and within AWS's quotas:
 //
+//  0. IAM SAML providers, then roles in trust order (roles.go),
 //  1. users and groups (created or updated),
 //  2. group memberships,
 //  3. permission sets and their policies,
@@ -10,7 +12,8 @@
 //  6. assignments to delete (after the creates, so that a change of
 //     principal never drops a permission set's last assignment in an
 //     account, which would delete and re-create its AWSReservedSSO role),
-//  7. permission sets, groups and users to delete.
+//  7. permission sets, groups and users to delete,
+//  8. IAM roles, then SAML providers, to delete.
 //
 // Steps 1-2 (Identity Store, which has its own quota) run beside steps 3-4;
 // step 5 starts once both 1 and 4 are done.

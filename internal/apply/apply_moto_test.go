@@ -13,11 +13,17 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/apply"
 	"github.com/gatehouse-dev/gatehouse/internal/awstest"
 	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
+	"github.com/gatehouse-dev/gatehouse/internal/motoserver"
 	"github.com/gatehouse-dev/gatehouse/internal/plan"
+	"github.com/gatehouse-dev/gatehouse/internal/sandbox"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
-func TestMain(m *testing.M) { awstest.Main(m) }
+// moto runs with the sandbox's preamble, which adds the Identity Center
+// operations it lacks (tags, permissions boundaries, provisioning status).
+func TestMain(m *testing.M) {
+	awstest.MainWith(m, motoserver.Options{Preamble: sandbox.MotoPreamble})
+}
 
 const (
 	prod = "333333333333"
@@ -43,10 +49,6 @@ func desiredState() *state.State {
 	return s
 }
 
-// motoGaps: moto lacks sso-admin tagging and permissions boundaries; the
-// tests leave them out of the model and the reader does not ask for them.
-var motoGaps = identitycenter.Gaps{Tags: true, Boundary: true}
-
 type env struct {
 	c     *identitycenter.Client
 	scope identitycenter.ReadScope
@@ -56,7 +58,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	cfg := awstest.Config(t)
-	c := identitycenter.New(cfg, identitycenter.Options{Gaps: motoGaps, Rate: 1000, StoreRate: 1000})
+	c := identitycenter.New(cfg, identitycenter.Options{Rate: 1000, StoreRate: 1000})
 	if _, err := c.Discover(context.Background(), "", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +71,7 @@ func (e *env) plan(t *testing.T, desired *state.State) (*plan.Plan, *state.State
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.Compute(desired, live, plan.Options{Scope: plan.Scope{Unread: e.c.Unread()}})
+	p, err := plan.Compute(desired, live, plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,6 +94,7 @@ func roleWaves(cs []plan.Change) [][]plan.Change {
 	level := map[string]int{}
 	var waves [][]plan.Change
 	for _, k := range order {
+		level[k] = 0
 		deps, _ := trust.ExactPrincipals(docs[k])
 		for _, d := range deps {
 			if l, ok := level[d]; ok && l+1 > level[k] {

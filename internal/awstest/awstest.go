@@ -46,11 +46,16 @@ func Main(m *testing.M) { MainWith(m, motoserver.Options{}) }
 
 // MainWith is Main with options for the moto process (e.g. loading AWS-managed
 // IAM policies, which costs memory per account).
-func MainWith(m *testing.M, o motoserver.Options) {
+func MainWith(m *testing.M, o motoserver.Options) { os.Exit(Run(m, o)) }
+
+// Run is MainWith without the exit, for a TestMain that must exit by other
+// means (testscript.Main): it runs the tests with the moto options, stops
+// the server and returns the exit code.
+func Run(m interface{ Run() int }, o motoserver.Options) int {
 	opts = o
 	code := m.Run()
 	Stop()
-	os.Exit(code)
+	return code
 }
 
 // Stop stops the shared server; Main calls it.

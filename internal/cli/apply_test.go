@@ -18,7 +18,7 @@ import (
 )
 
 // inProcess prepares moto with one account and a model file, points the
-// process's AWS environment at moto, and returns a function running
+// process's AWS environment at the sandbox front before it, and returns a function running
 // gatehouse in process with the given stdin and terminal flags.
 func inProcess(t *testing.T) (dir string, gh func(stdin string, tty bool, args ...string) (int, string, string)) {
 	t.Helper()
@@ -30,7 +30,7 @@ func inProcess(t *testing.T) (dir string, gh func(stdin string, tty bool, args .
 		t.Fatal(err)
 	}
 	dir = t.TempDir()
-	for _, kv := range awstest.Env(srv.URL) {
+	for _, kv := range awstest.Env(sharedFront(t).URL()) {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
@@ -54,9 +54,8 @@ assignments:
 	}
 	return dir, func(stdin string, tty bool, args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
-		env := map[string]string{"GATEHOUSE_EMULATOR": "moto"}
 		d := Deps{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, StdinTTY: tty, StderrTTY: tty,
-			Getenv: func(k string) string { return env[k] }, Now: time.Now}
+			Getenv: func(string) string { return "" }, Now: time.Now}
 		code := Main(context.Background(), append(args, "-f", filepath.Join(dir, "gatehouse.yaml")), d)
 		return code, out.String(), errOut.String()
 	}

@@ -43,7 +43,8 @@ func newPlanCmd(d Deps) *cobra.Command {
 		Short: "Show what apply would change in Identity Center to match the model",
 		Long: `Plan reads the access model, AWS Organizations and IAM Identity Center (users,
 groups, memberships, permission sets with every attribute, every account
-assignment) and prints the changes that would make Identity Center match the
+assignment) and IAM in every account (the roles and SAML providers of the model and
+the ones gatehouse made) and prints the changes that would make AWS match the
 model. Nothing in AWS is changed.
 
 Each change has a stable address and an action:
@@ -52,16 +53,21 @@ Each change has a stable address and an action:
   -    delete    assignment/333333333333/ReadOnly/group:Engineers
   -/+  replace
   provision/ReadOnly/333333333333 pushes a changed permission set to an account.
+  role/333333333333/EngineerAccess and saml_provider/444444444444/AWSIdentityCenter
+  are IAM objects (docs/cross-account.md); a trust policy whose principal became a
+  bare AROA... unique ID is flagged with a note saying how to fix it.
 
 gatehouse manages what the model names and the permission sets it created. An
 assignment of a managed permission set that the model does not make (one made by
 hand in the console, say) is drift and planned for deletion. Anything else is listed
-as unmanaged and left alone; --prune plans to delete it.
+as unmanaged and left alone; --prune plans to delete it. A role or SAML provider the
+model names that gatehouse did not make is a conflict: listed, never changed (set
+adopt: true on a role to take it over).
 
 -out PLANFILE saves the plan (JSON, mode 0600) for 'gatehouse apply PLANFILE',
 which refuses it if Identity Center changed since. --output json prints the same
 JSON on stdout (schema: docs/plan-apply.md). --detailed-exitcode exits 0 when there
-is nothing to change, 2 when there are changes, 1 on error.`,
+is nothing to change, 2 when there are changes or conflicts, 1 on error.`,
 		Example: `  # what would change
   gatehouse plan
 
@@ -193,7 +199,7 @@ func computePlan(ctx context.Context, d Deps, file string, ao awsOptions, prune 
 	if source == "" {
 		source = model.IdentitySourceInternal
 	}
-	scope := plan.Scope{IdentitySource: source, Unread: ic.Unread()}
+	scope := plan.Scope{IdentitySource: source}
 	if source == model.IdentitySourceInternal {
 		for name := range desired.Groups {
 			scope.MembershipGroups = append(scope.MembershipGroups, name)
@@ -221,18 +227,9 @@ func computePlan(ctx context.Context, d Deps, file string, ao awsOptions, prune 
 }
 
 // newIdentityCenter makes the Identity Center client and finds the
-// instance. GATEHOUSE_EMULATOR names an emulator whose gaps the reader must
-// avoid (moto: no permission set tags, no permissions boundaries).
+// instance.
 func newIdentityCenter(ctx context.Context, d Deps, cfg aws.Config, instanceARN, storeID string) (*identitycenter.Client, error) {
-	emulator := d.Getenv("GATEHOUSE_EMULATOR")
-	gaps, err := identitycenter.GapsOf(emulator)
-	if err != nil {
-		return nil, err
-	}
-	if emulator != "" {
-		fmt.Fprintf(d.Stderr, "note: GATEHOUSE_EMULATOR=%s: permission set tags and permissions boundaries are neither read nor compared\n", emulator)
-	}
-	ic := identitycenter.New(cfg, identitycenter.Options{Gaps: gaps})
+	ic := identitycenter.New(cfg, identitycenter.Options{})
 	if _, err := ic.Discover(ctx, instanceARN, storeID); err != nil {
 		return nil, err
 	}

@@ -71,8 +71,7 @@ func TestExamplesApplyInOneRun(t *testing.T) {
 // with a profile for each external account the model reaches through
 // admin_profile (the admin reaches it by the account's
 // OrganizationAccountAccessRole, as a profile of theirs would), and nothing
-// of the machine's own AWS configuration. GATEHOUSE_EMULATOR says the
-// Identity Center behind the sandbox is moto.
+// of the machine's own AWS configuration.
 func sandboxAdminEnv(t *testing.T, sb *sandbox.Sandbox, m *model.Model) map[string]string {
 	t.Helper()
 	env := map[string]string{}
@@ -87,9 +86,6 @@ func sandboxAdminEnv(t *testing.T, sb *sandbox.Sandbox, m *model.Model) map[stri
 			cfg.WriteString("[profile " + a.AdminProfile + "]\nrole_arn = arn:aws:iam::" + a.ID + ":role/" + model.DefaultProvisioningRole + "\ncredential_source = Environment\n\n")
 		}
 	}
-	// moto has no sso-admin tagging or permissions boundaries: tell the
-	// reader not to ask (the identitycenter tests say what is not covered).
-	env["GATEHOUSE_EMULATOR"] = "moto"
 	env["AWS_CONFIG_FILE"] = filepath.Join(dir, "config")
 	env["AWS_SHARED_CREDENTIALS_FILE"] = filepath.Join(dir, "credentials")
 	if err := os.WriteFile(env["AWS_CONFIG_FILE"], cfg.Bytes(), 0o600); err != nil {
@@ -102,7 +98,7 @@ func sandboxAdminEnv(t *testing.T, sb *sandbox.Sandbox, m *model.Model) map[stri
 // environment (set in the process too: the AWS SDK reads it there).
 func runGatehouse(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	for _, k := range []string{"AWS_PROFILE", "AWS_SESSION_TOKEN", "GATEHOUSE_EMULATOR"} {
+	for _, k := range []string{"AWS_PROFILE", "AWS_SESSION_TOKEN"} {
 		if _, ok := env[k]; !ok {
 			t.Setenv(k, "")
 			os.Unsetenv(k)

@@ -1,13 +1,19 @@
 package cli
 
 // End-to-end scripts: testdata/script/*.txtar run the real gatehouse command
-// tree (the test binary re-executed as `gatehouse`) against moto.
+// tree (the test binary re-executed as `gatehouse`) against the sandbox: its
+// front (internal/sandbox), started once per test binary, before the shared
+// moto server, which runs with sandbox.MotoPreamble. The front and the
+// preamble answer what moto lacks, as AWS would (permission set tags and
+// permissions boundaries, provisioning status, UpdateUser, AWSReservedSSO
+// roles...), so gatehouse runs against it exactly as against AWS.
 //
 // Adding a script: drop NAME.txtar into testdata/script; `go test
 // ./internal/cli -run TestScripts/NAME` runs it alone. Each script starts
-// with a freshly reset moto whose endpoints are in its environment
-// (AWS_ENDPOINT_URL_<SERVICE>, dummy AWS credentials, AWS_REGION, and
-// MOTO_URL), and scripts run one at a time because they share that moto.
+// with a freshly reset moto; the front's endpoints are in its environment
+// (AWS_ENDPOINT_URL_<SERVICE>, dummy AWS credentials, AWS_REGION), moto's
+// own in MOTO_URL (fixtures go there directly), and scripts run one at a
+// time because they share that moto.
 // Run gatehouse with `exec gatehouse ...` (plain `gatehouse` is refused), or
 // with `exitcode N gatehouse ...` to assert an exact exit code.
 //
@@ -21,6 +27,8 @@ package cli
 //	                     wanted output; an unset NAME fails the script
 //	exitcode N CMD ARG...  run CMD, fail unless it exits with N; its output
 //	                     is checked with stdout/stderr as for exec
+//	ssountag SET KEY...  remove tags from a permission set straight through
+//	                     the sso-admin API, as a person in the console would
 //
 // Adding a fixture command: write a func(ts *testscript.TestScript, neg
 // bool, args []string) below and list it in scriptCmds; build AWS clients
@@ -28,8 +36,8 @@ package cli
 // ts.Setenv.
 //
 // This file holds the TestMain of package cli's tests: in-process tests that
-// need moto use awstest.Config(t) as anywhere else, and moto is stopped when
-// the binary exits.
+// need moto use awstest.Config(t) as anywhere else, tests that run gatehouse
+// point it at sharedFront(t), and both are stopped when the binary exits.
 
 import (
 	"context"
@@ -46,10 +54,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awstest"
+	"github.com/gatehouse-dev/gatehouse/internal/motoserver"
 	"github.com/gatehouse-dev/gatehouse/internal/organization/orgfixture"
+	"github.com/gatehouse-dev/gatehouse/internal/sandbox"
 )
 
 func TestMain(m *testing.M) {
@@ -58,14 +69,50 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// stopMotoAfter runs the tests, then stops the moto server they shared
-// (testscript.Main exits the process itself, so awstest.Main cannot be used).
+// stopMotoAfter runs the tests with the sandbox's preamble in the shared
+// moto server, then stops the front and moto (testscript.Main exits the
+// process itself, so awstest.Main cannot be used).
 type stopMotoAfter struct{ m *testing.M }
 
 func (s stopMotoAfter) Run() int {
-	code := s.m.Run()
-	awstest.Stop()
+	return awstest.Run(stopFrontAfter(s.m.Run), motoserver.Options{Preamble: sandbox.MotoPreamble})
+}
+
+// stopFrontAfter runs the tests, then stops the shared sandbox front.
+type stopFrontAfter func() int
+
+func (run stopFrontAfter) Run() int {
+	code := run()
+	frontMu.Lock()
+	defer frontMu.Unlock()
+	if front != nil {
+		_ = front.Stop()
+	}
 	return code
+}
+
+var (
+	frontMu sync.Mutex
+	front   *sandbox.Sandbox
+)
+
+// sharedFront returns the sandbox front before the shared moto server,
+// starting it on first use. Point gatehouse at it with
+// awstest.Env(sharedFront(t).URL()); the dummy credentials act as moto's
+// default account, the management account.
+func sharedFront(t testing.TB) *sandbox.Sandbox {
+	t.Helper()
+	srv := awstest.Server(t)
+	frontMu.Lock()
+	defer frontMu.Unlock()
+	if front == nil {
+		sb, err := sandbox.Start(context.Background(), sandbox.Options{MotoURL: srv.URL})
+		if err != nil {
+			t.Fatalf("starting the sandbox front before moto: %v", err)
+		}
+		front = sb
+	}
+	return front
 }
 
 // scriptMu makes scripts take turns: they share one moto server, reset at
@@ -74,6 +121,7 @@ var scriptMu sync.Mutex
 
 func TestScripts(t *testing.T) {
 	srv := awstest.Server(t) // started here, on the test's goroutine
+	fr := sharedFront(t)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -85,7 +133,7 @@ func TestScripts(t *testing.T) {
 			if err := srv.Reset(context.Background()); err != nil {
 				return fmt.Errorf("resetting moto for the script: %w", err)
 			}
-			for _, kv := range awstest.Env(srv.URL) {
+			for _, kv := range awstest.Env(fr.URL()) {
 				k, v, _ := strings.Cut(kv, "=")
 				env.Setenv(k, v)
 			}
@@ -104,6 +152,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"expand":     cmdExpand,
 	"exitcode":   cmdExitCode,
 	"ssoassign":  cmdSSOAssign, // identitycenter_script_test.go
+	"ssountag":   cmdSSOUntag,
 }
 
 // motoConfig is an aws.Config for the management account in moto.
@@ -173,4 +222,32 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
 	}
+}
+
+func cmdSSOUntag(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: ssountag PERMISSION_SET KEY...")
+	}
+	ctx := context.Background()
+	cfg, err := motoConfig(ts.Getenv("MOTO_URL"))
+	ts.Check(err)
+	sso := ssoadmin.NewFromConfig(cfg)
+	inst, err := sso.ListInstances(ctx, &ssoadmin.ListInstancesInput{})
+	ts.Check(err)
+	if len(inst.Instances) != 1 {
+		ts.Fatalf("ssountag: %d Identity Center instances", len(inst.Instances))
+	}
+	arn := inst.Instances[0].InstanceArn
+	sets, err := sso.ListPermissionSets(ctx, &ssoadmin.ListPermissionSetsInput{InstanceArn: arn})
+	ts.Check(err)
+	for _, ps := range sets.PermissionSets {
+		d, err := sso.DescribePermissionSet(ctx, &ssoadmin.DescribePermissionSetInput{InstanceArn: arn, PermissionSetArn: aws.String(ps)})
+		ts.Check(err)
+		if aws.ToString(d.PermissionSet.Name) == args[0] {
+			_, err := sso.UntagResource(ctx, &ssoadmin.UntagResourceInput{InstanceArn: arn, ResourceArn: aws.String(ps), TagKeys: args[1:]})
+			ts.Check(err)
+			return
+		}
+	}
+	ts.Fatalf("ssountag: no permission set %s", args[0])
 }

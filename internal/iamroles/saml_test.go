@@ -25,18 +25,19 @@ import (
 func TestSAMLPath(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	dir := t.TempDir()
 	meta, err := os.ReadFile("../trust/testdata/identity-center-metadata.xml")
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "acme-sso.xml"), meta, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	text := strings.Replace(modelHead, "    admin_role: arn:aws:iam::CLIENT:role/AcmeProvisioner\n",
 		"    admin_role: arn:aws:iam::CLIENT:role/AcmeProvisioner\n    saml:\n      metadata: acme-sso.xml\n      role: AcmeEngineer\n      policies: [\"arn:aws:iam::CLIENT:policy/gatehouse-test-readonly\"]\n", 1)
 	m := w.model(t, text)
-	m.File = filepath.Join(dir, "gatehouse.yaml") // metadata is read relative to the model
+	// model.Load reads the metadata file; the world parses the model text.
+	for _, a := range m.Accounts {
+		if a.SAML != nil {
+			a.SAML.MetadataXML = string(meta)
+		}
+	}
 	s := w.desired(t, m)
 	c := New(OptionsFromModel(m, w.cfg))
 

@@ -44,27 +44,6 @@ const (
 	OwnerTagValue = "gatehouse"
 )
 
-// Gaps are operations an endpoint lacks. Against AWS there are none. moto,
-// the emulator gatehouse's tests and sandbox use, has no sso-admin tagging
-// and no permissions-boundary operations: with those gaps set, the reader
-// does not call them and reports the attributes as unread, so that the plan
-// leaves them uncompared.
-type Gaps struct {
-	Tags     bool
-	Boundary bool
-}
-
-// GapsOf returns the gaps of a named emulator ("" for AWS itself).
-func GapsOf(emulator string) (Gaps, error) {
-	switch emulator {
-	case "":
-		return Gaps{}, nil
-	case "moto":
-		return Gaps{Tags: true, Boundary: true}, nil
-	}
-	return Gaps{}, hint.New(fmt.Sprintf("unknown emulator %q", emulator), "GATEHOUSE_EMULATOR knows only \"moto\"; unset it for AWS")
-}
-
 // Options tune the client. The zero value suits AWS's published quotas.
 type Options struct {
 	// Rate is Identity Center calls per second, shared by every call to the
@@ -90,8 +69,6 @@ type Options struct {
 	PollMaxDelay time.Duration
 	// PollTimeout bounds the wait for one asynchronous operation; default 10m.
 	PollTimeout time.Duration
-	// Gaps are operations the endpoint lacks (an emulator).
-	Gaps Gaps
 }
 
 func (o Options) withDefaults() Options {
@@ -176,18 +153,6 @@ func New(cfg aws.Config, opts Options) *Client {
 		memberships: map[string][]string{},
 		typical:     map[string]time.Duration{},
 	}
-}
-
-// Unread names the attributes the endpoint cannot report (plan.Scope.Unread).
-func (c *Client) Unread() []string {
-	var out []string
-	if c.opts.Gaps.Tags {
-		out = append(out, "tags")
-	}
-	if c.opts.Gaps.Boundary {
-		out = append(out, "permissions_boundary")
-	}
-	return out
 }
 
 // Stats is what the client's calls cost so far.
@@ -443,7 +408,7 @@ func explain(svc service, op, what string, attempts int, err error) error {
 		return hint.Wrap(wrapped, "check the network and the endpoint (AWS_ENDPOINT_URL_SSO_ADMIN, AWS_ENDPOINT_URL_IDENTITYSTORE)")
 	}
 	if statusCode(err) >= 500 {
-		return hint.Wrap(wrapped, "the service failed; run again later. Against an emulator that lacks this operation (moto) set GATEHOUSE_EMULATOR=moto")
+		return hint.Wrap(wrapped, "the service failed; run again later")
 	}
 	return wrapped
 }

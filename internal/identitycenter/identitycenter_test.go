@@ -19,24 +19,26 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/apply"
 	"github.com/gatehouse-dev/gatehouse/internal/awstest"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/motoserver"
 	"github.com/gatehouse-dev/gatehouse/internal/plan"
+	"github.com/gatehouse-dev/gatehouse/internal/sandbox"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
-func TestMain(m *testing.M) { awstest.Main(m) }
+// moto runs with the sandbox's preamble, which adds the Identity Center
+// operations moto 5.2.1 lacks (permission set tags, permissions boundaries,
+// provisioning status, UpdateUser, UpdateGroup), so that every call the
+// client makes is answered as AWS would.
+func TestMain(m *testing.M) {
+	awstest.MainWith(m, motoserver.Options{Preamble: sandbox.MotoPreamble})
+}
 
 const prod = "333333333333"
-
-// motoGaps: moto has no sso-admin tagging or permissions-boundary
-// operations, so these tests cannot cover reading tags and boundaries or
-// writing them after creation; the reader skips them as it would against
-// any endpoint configured with these gaps.
-var motoGaps = Gaps{Tags: true, Boundary: true}
 
 func newClient(t *testing.T) (*Client, aws.Config) {
 	t.Helper()
 	cfg := awstest.Config(t)
-	c := New(cfg, Options{Gaps: motoGaps, Rate: 1000, StoreRate: 1000})
+	c := New(cfg, Options{Rate: 1000, StoreRate: 1000})
 	if _, err := c.Discover(context.Background(), "", ""); err != nil {
 		t.Fatalf("Discover: %v", err)
 	}
@@ -90,6 +92,8 @@ func TestWriteThenRead(t *testing.T) {
 		ManagedPolicies:         []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
 		CustomerManagedPolicies: []plan.PolicyRef{{Name: "Extra", Path: "/team/"}},
 		InlinePolicy:            `{"Statement":[{"Action":"s3:GetObject","Effect":"Allow","Resource":"*"}],"Version":"2012-10-17"}`,
+		PermissionsBoundary:     &plan.Boundary{CustomerManaged: &plan.PolicyRef{Name: "Boundary", Path: "/"}},
+		Tags:                    map[string]string{"team": "platform"},
 	}
 	arn, err := c.CreatePermissionSet(ctx, ps)
 	if err != nil {
@@ -119,8 +123,10 @@ func TestWriteThenRead(t *testing.T) {
 		ManagedPolicies:         []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
 		CustomerManagedPolicies: []state.PolicyRef{{Name: "Extra", Path: "/team/"}},
 		InlinePolicy:            `{"Statement":[{"Action":["s3:GetObject"],"Effect":"Allow","Resource":["*"]}],"Version":"2012-10-17"}`,
+		PermissionsBoundary:     &state.Boundary{CustomerManaged: &state.PolicyRef{Name: "Boundary", Path: "/"}},
+		Tags:                    map[string]string{"team": "platform"},
 		ARN:                     arn,
-		// Not Managed: moto cannot report the ownership tag (no ListTagsForResource).
+		Managed:                 true, // the ownership tag, read and taken out of Tags
 	}
 	want.Assignments = []state.Assignment{
 		{AccountID: prod, PermissionSet: "ReadOnly", PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers"},
@@ -239,7 +245,7 @@ func TestLostResponsesCreateNoDuplicate(t *testing.T) {
 	}
 	defer proxy.Close()
 	cfg := awstest.ConfigFor(t, proxy.URL)
-	c := New(cfg, Options{Gaps: motoGaps, Rate: 1000, StoreRate: 1000})
+	c := New(cfg, Options{Rate: 1000, StoreRate: 1000})
 	ctx := context.Background()
 	if _, err := c.Discover(ctx, "", ""); err != nil {
 		t.Fatal(err)
@@ -319,7 +325,7 @@ func TestAsynchronousCreation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer proxy.Close()
-	c := New(awstest.ConfigFor(t, proxy.URL), Options{Gaps: motoGaps, Rate: 1000, StoreRate: 1000, PollDelay: 100 * time.Millisecond, PollMaxDelay: 200 * time.Millisecond})
+	c := New(awstest.ConfigFor(t, proxy.URL), Options{Rate: 1000, StoreRate: 1000, PollDelay: 100 * time.Millisecond, PollMaxDelay: 200 * time.Millisecond})
 	ctx := context.Background()
 	if _, err := c.Discover(ctx, "", ""); err != nil {
 		t.Fatal(err)
@@ -351,5 +357,72 @@ func TestAsynchronousCreation(t *testing.T) {
 	want := "assignment of permission set RO to group Eng in account 333333333333: AWS reports FAILED: Received a 404 status error: Not supported policy arn:aws:iam::aws:policy/Nope"
 	if err == nil || err.Error() != want {
 		t.Errorf("failed creation: %v\nwant: %s", err, want)
+	}
+}
+
+// TestUpdatesInPlace changes users, groups, and a permission set's tags and
+// permissions boundary through the client: Read must see the new values on
+// the same objects (same IDs, same memberships).
+func TestUpdatesInPlace(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := context.Background()
+	alice, err := c.CreateUser(ctx, plan.User{UserName: "alice", DisplayName: "Alice", GivenName: "Alice", FamilyName: "Doe"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := c.CreateGroup(ctx, plan.Group{DisplayName: "Engineers"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddMember(ctx, eng, alice); err != nil {
+		t.Fatal(err)
+	}
+	before := plan.PermissionSet{Name: "Dev", SessionDuration: "PT1H",
+		PermissionsBoundary: &plan.Boundary{ManagedPolicyARN: "arn:aws:iam::aws:policy/PowerUserAccess"},
+		Tags:                map[string]string{"team": "platform", "old": "x"}}
+	arn, err := c.CreatePermissionSet(ctx, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := c.UpdateUser(ctx, alice, plan.User{UserName: "alice", DisplayName: "Alice Liddell", GivenName: "Alicia", FamilyName: "Liddell", Email: "alice@example.com"}); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	if err := c.UpdateGroup(ctx, eng, plan.Group{DisplayName: "Engineers", Description: "All engineers"}); err != nil {
+		t.Fatalf("UpdateGroup: %v", err)
+	}
+	after := before
+	after.PermissionsBoundary = &plan.Boundary{CustomerManaged: &plan.PolicyRef{Name: "DevBoundary", Path: "/team/"}}
+	after.Tags = map[string]string{"team": "security", "new": "y"}
+	if err := c.UpdatePermissionSet(ctx, arn, before, after); err != nil {
+		t.Fatalf("UpdatePermissionSet: %v", err)
+	}
+
+	got, err := c.Read(ctx, ReadScope{MembershipGroups: []string{"Engineers"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := state.New()
+	want.Users["alice"] = state.User{UserName: "alice", DisplayName: "Alice Liddell", GivenName: "Alicia", FamilyName: "Liddell", Email: "alice@example.com", ID: alice}
+	want.Groups["Engineers"] = state.Group{DisplayName: "Engineers", Description: "All engineers", Members: []string{"alice"}, ID: eng}
+	want.PermissionSets["Dev"] = state.PermissionSet{Name: "Dev", SessionDuration: "PT1H", ARN: arn, Managed: true,
+		PermissionsBoundary: &state.Boundary{CustomerManaged: &state.PolicyRef{Name: "DevBoundary", Path: "/team/"}},
+		Tags:                map[string]string{"team": "security", "new": "y"}}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("Read() after the updates mismatch (-want +got):\n%s", diff)
+	}
+
+	// Removing the boundary and every model tag keeps the ownership tag.
+	final := after
+	final.PermissionsBoundary, final.Tags = nil, nil
+	if err := c.UpdatePermissionSet(ctx, arn, after, final); err != nil {
+		t.Fatalf("UpdatePermissionSet(no boundary, no tags): %v", err)
+	}
+	got, err = c.Read(ctx, ReadScope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := got.PermissionSets["Dev"]; ps.PermissionsBoundary != nil || len(ps.Tags) != 0 || !ps.Managed {
+		t.Errorf("after removing boundary and tags: %+v, want neither, still managed", ps)
 	}
 }

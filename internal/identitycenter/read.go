@@ -184,42 +184,38 @@ func (r *reader) permissionSet(ctx context.Context, arn string) (state.Permissio
 		inline = aws.ToString(out.InlinePolicy)
 		return nil
 	})
-	if !r.c.opts.Gaps.Boundary {
-		g.Go(func() error {
-			i, p := in()
-			out, err := call(gctx, r.c, svcSSO, "GetPermissionsBoundaryForPermissionSet", what, read, func(ctx context.Context) (*ssoadmin.GetPermissionsBoundaryForPermissionSetOutput, error) {
-				return r.c.sso.GetPermissionsBoundaryForPermissionSet(ctx, &ssoadmin.GetPermissionsBoundaryForPermissionSetInput{InstanceArn: i, PermissionSetArn: p})
-			})
-			if errorCode(err) == "ResourceNotFoundException" {
-				return nil // no boundary attached
-			}
-			if err != nil {
-				return err
-			}
-			ps.PermissionsBoundary = boundary(out.PermissionsBoundary)
-			return nil
+	g.Go(func() error {
+		i, p := in()
+		out, err := call(gctx, r.c, svcSSO, "GetPermissionsBoundaryForPermissionSet", what, read, func(ctx context.Context) (*ssoadmin.GetPermissionsBoundaryForPermissionSetOutput, error) {
+			return r.c.sso.GetPermissionsBoundaryForPermissionSet(ctx, &ssoadmin.GetPermissionsBoundaryForPermissionSetInput{InstanceArn: i, PermissionSetArn: p})
 		})
-	}
+		if errorCode(err) == "ResourceNotFoundException" {
+			return nil // no boundary attached
+		}
+		if err != nil {
+			return err
+		}
+		ps.PermissionsBoundary = boundary(out.PermissionsBoundary)
+		return nil
+	})
 	var tags map[string]string
-	if !r.c.opts.Gaps.Tags {
-		g.Go(func() error {
-			return pages(func(token *string) (*string, error) {
-				out, err := call(gctx, r.c, svcSSO, "ListTagsForResource", what, read, func(ctx context.Context) (*ssoadmin.ListTagsForResourceOutput, error) {
-					return r.c.sso.ListTagsForResource(ctx, &ssoadmin.ListTagsForResourceInput{InstanceArn: &r.inst.ARN, ResourceArn: aws.String(arn), NextToken: token})
-				})
-				if err != nil {
-					return nil, err
-				}
-				for _, t := range out.Tags {
-					if tags == nil {
-						tags = map[string]string{}
-					}
-					tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-				}
-				return out.NextToken, nil
+	g.Go(func() error {
+		return pages(func(token *string) (*string, error) {
+			out, err := call(gctx, r.c, svcSSO, "ListTagsForResource", what, read, func(ctx context.Context) (*ssoadmin.ListTagsForResourceOutput, error) {
+				return r.c.sso.ListTagsForResource(ctx, &ssoadmin.ListTagsForResourceInput{InstanceArn: &r.inst.ARN, ResourceArn: aws.String(arn), NextToken: token})
 			})
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range out.Tags {
+				if tags == nil {
+					tags = map[string]string{}
+				}
+				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
+			return out.NextToken, nil
 		})
-	}
+	})
 	var outdated []string
 	g.Go(func() error {
 		var err error

@@ -256,9 +256,6 @@ func (c *Client) membershipIDs(ctx context.Context, groupID, userID string) ([]s
 // CreatePermissionSet creates a permission set tagged as made by gatehouse
 // and gives it every attribute and policy of ps.
 func (c *Client) CreatePermissionSet(ctx context.Context, ps plan.PermissionSet) (string, error) {
-	if ps.PermissionsBoundary != nil && c.opts.Gaps.Boundary {
-		return "", fmt.Errorf("creating permission set %s: the endpoint has no permissions-boundary operations", ps.Name)
-	}
 	tags := []ssotypes.Tag{{Key: aws.String(OwnerTagKey), Value: aws.String(OwnerTagValue)}}
 	for _, k := range slices.Sorted(maps.Keys(ps.Tags)) {
 		tags = append(tags, ssotypes.Tag{Key: aws.String(k), Value: aws.String(ps.Tags[k])})
@@ -401,9 +398,6 @@ func (c *Client) UpdatePermissionSet(ctx context.Context, arn string, before, af
 }
 
 func (c *Client) setBoundary(ctx context.Context, what, arn string, b *plan.Boundary) error {
-	if c.opts.Gaps.Boundary {
-		return fmt.Errorf("setting the permissions boundary of %s: the endpoint has no permissions-boundary operations", what)
-	}
 	inst, psARN := &c.Instance.ARN, aws.String(arn)
 	var err error
 	if b == nil {
@@ -443,9 +437,6 @@ func (c *Client) setTags(ctx context.Context, what, arn string, before, after ma
 	}
 	if len(add) == 0 && len(remove) == 0 {
 		return nil
-	}
-	if c.opts.Gaps.Tags {
-		return fmt.Errorf("tagging %s: the endpoint has no tagging operations", what)
 	}
 	if len(add) > 0 {
 		_, err := call(ctx, c, svcSSO, "TagResource", what, idempotent, func(ctx context.Context) (*ssoadmin.TagResourceOutput, error) {

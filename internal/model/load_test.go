@@ -116,6 +116,7 @@ func TestLoadSAMLMetadata(t *testing.T) {
 		{"not saml", "<html><body>sign in</body></html>", "is not SAML metadata: its root element is html, not EntityDescriptor"},
 		{"service provider", `<EntityDescriptor><SPSSODescriptor/></EntityDescriptor>`, "describes no identity provider (no IDPSSODescriptor element)"},
 		{"empty", " ", "is empty"},
+		{"too large", valid + strings.Repeat(" ", maxMetadataSize), "is larger than 1048576 bytes: not SAML metadata"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,7 +139,15 @@ func TestLoadSAMLMetadata(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, err := Load(path)
+			m, err := Load(path)
+			// The content is kept for expansion, which does no I/O.
+			wantXML := ""
+			if tt.want == "" {
+				wantXML = tt.metadata
+			}
+			if got := m.Accounts[0].SAML.MetadataXML; got != wantXML {
+				t.Errorf("SAML.MetadataXML = %.40q, want the file's content when it is valid, else empty", got)
+			}
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("Load() = %v, want no problem", err)

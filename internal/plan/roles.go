@@ -99,10 +99,14 @@ type SAMLMapping struct {
 }
 
 func fromRole(r state.Role) *Role {
+	inline := maps.Clone(r.InlinePolicies)
+	if len(inline) == 0 {
+		inline = nil // as the JSON reads back
+	}
 	return &Role{
 		AccountID: r.AccountID, Name: r.Name, Path: r.Path, Description: r.Description,
 		TrustPolicy: r.TrustPolicy, ManagedPolicies: slices.Clone(r.ManagedPolicies),
-		InlinePolicies: maps.Clone(r.InlinePolicies), MaxSessionDuration: r.MaxSessionDuration,
+		InlinePolicies: inline, MaxSessionDuration: r.MaxSessionDuration,
 		PermissionsBoundary: r.PermissionsBoundary, Tags: maps.Clone(r.Tags),
 		Managed: r.Managed, Adopt: r.Adopt,
 	}

@@ -30,6 +30,10 @@ const (
 // AWS keeps and returns from GetSAMLProvider, and which gatehouse reads to
 // know the providers it made.
 //
+// And it adds the IAM Identity Center operations gatehouse calls and moto
+// lacks (identityCenterPreamble): sso-admin tagging, permissions boundaries
+// and provisioning status, identitystore UpdateUser and UpdateGroup.
+//
 // Tests that share one moto server per binary start it with this preamble:
 //
 //	awstest.MainWith(m, motoserver.Options{Preamble: sandbox.MotoPreamble})
@@ -116,4 +120,4 @@ def _gh_tag_saml_provider(self):
 
 _gh_iam_responses.IamResponse.create_saml_provider = _gh_create_saml_provider_tagged
 _gh_iam_responses.IamResponse.tag_saml_provider = _gh_tag_saml_provider
-`
+` + identityCenterPreamble
