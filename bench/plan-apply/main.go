@@ -238,7 +238,11 @@ func build(s size, fix orgfixture.Fixture, org *state.Organization) *state.State
 			ManagedPolicies: []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"}}
 	}
 	seen := map[state.Assignment]bool{}
-	for i := 0; len(d.Assignments) < s.Assignments; i++ {
+	// The pattern below reaches at most every (account, set, group) triple;
+	// bound the walk so that asking for more assignments than exist ends
+	// with all there are instead of looping forever.
+	limit := 4 * len(accounts) * s.PermissionSets * s.Groups
+	for i := 0; len(d.Assignments) < s.Assignments && i < limit; i++ {
 		acct := accounts[i%len(accounts)]
 		k := i / len(accounts)
 		a := state.Assignment{
@@ -293,8 +297,7 @@ func applyBound(p *plan.Plan, async bool) map[string]int {
 
 // readBound is the fewest calls of the per-principal read strategy: per
 // permission set Describe, its managed and customer-managed policies, its
-// inline policy and its out-of-date accounts (tags and boundary are not
-// read on moto); per principal one page of assignments per 100; per group
+// inline policy, boundary, tags and out-of-date accounts; per principal one page of assignments per 100; per group
 // in scope one page of members per 100; users and groups listed 100 a page.
 func readBound(live, desired *state.State) map[string]int {
 	pages := func(n int) int { return max(1, (n+99)/100) }
@@ -304,7 +307,7 @@ func readBound(live, desired *state.State) map[string]int {
 		"identitystore:ListUsers":      pages(len(live.Users)),
 		"identitystore:ListGroups":     pages(len(live.Groups)),
 	}
-	for _, op := range []string{"DescribePermissionSet", "ListManagedPoliciesInPermissionSet", "ListCustomerManagedPolicyReferencesInPermissionSet", "GetInlinePolicyForPermissionSet", "ListAccountsForProvisionedPermissionSet"} {
+	for _, op := range []string{"DescribePermissionSet", "ListManagedPoliciesInPermissionSet", "ListCustomerManagedPolicyReferencesInPermissionSet", "GetInlinePolicyForPermissionSet", "GetPermissionsBoundaryForPermissionSet", "ListTagsForResource", "ListAccountsForProvisionedPermissionSet"} {
 		b["sso-admin:"+op] = len(live.PermissionSets)
 	}
 	per := map[string]int{}

@@ -79,7 +79,7 @@ func TestExplain(t *testing.T) {
 func TestThrottlingIsRetried(t *testing.T) {
 	srv := awstest.Fresh(t)
 	proxy := startProxy(t, srv.URL, 5)
-	c := New(awstest.ConfigFor(t, proxy.URL), Options{Rate: 1000, StoreRate: 1000, BaseDelay: 50 * time.Millisecond, MaxDelay: 400 * time.Millisecond})
+	c := New(awstest.ConfigFor(t, proxy.URL), Options{Rate: 1000, StoreRate: 1000, BaseDelay: 100 * time.Millisecond, MaxDelay: 1500 * time.Millisecond})
 	ctx := context.Background()
 	if _, err := c.Discover(ctx, "", ""); err != nil {
 		t.Fatal(err)

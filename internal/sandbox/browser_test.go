@@ -104,6 +104,9 @@ func newBrowser(t *testing.T) *browser {
 	}
 	b.base = root + "/session/" + sess.SessionID
 	t.Cleanup(func() { b.call(http.MethodDelete, "", nil, nil) })
+	// After a click that submits a form, the next page may still be loading
+	// when the test looks for its elements: let element lookups wait for it.
+	b.call(http.MethodPost, "/timeouts", map[string]int{"implicit": 15000, "pageLoad": 30000}, nil)
 	return b
 }
 
