@@ -194,6 +194,16 @@ plan_is_clean() {
     run "$gh" plan -f "$model" --detailed-exitcode || fail "the plan after apply is not clean (exit $?)"
 }
 
+# audit: who can reach which account with which permission set, as the
+# model expands against the live organization, and proof that AWS matches it
+# (the plan above is clean, so nothing was granted by hand). gatehouse has no
+# dedicated audit command yet; show and plan answer "who can reach what".
+audit() {
+  step "Audit: who can reach which account, with which access"
+  AWS_ACCESS_KEY_ID=$admin_key AWS_SECRET_ACCESS_KEY=$admin_secret \
+    run "$gh" show -f "$model"
+}
+
 start_sandbox
 admin_key=$AWS_ACCESS_KEY_ID admin_secret=$AWS_SECRET_ACCESS_KEY
 apply_model
@@ -202,5 +212,6 @@ list_access
 write_profiles
 use_accounts
 plan_is_clean
+audit
 step "Shut down"
 run "$sb" down

@@ -32,7 +32,7 @@ func newApplyCmd(d Deps) *cobra.Command {
 	var opts applyOptions
 	cmd := &cobra.Command{
 		Use:   "apply [PLANFILE] [-f FILE] [--auto-approve] [--prune]",
-		Short: "Make Identity Center match the model",
+		Short: "Make Identity Center and IAM roles match the model",
 		Long: `Apply makes IAM Identity Center match the access model.
 
 Without PLANFILE it plans as 'gatehouse plan' does, shows the plan and asks for

@@ -40,7 +40,7 @@ func newPlanCmd(d Deps) *cobra.Command {
 	var opts planOptions
 	cmd := &cobra.Command{
 		Use:   "plan [-f FILE] [-out PLANFILE] [--detailed-exitcode] [--output human|json] [--prune]",
-		Short: "Show what apply would change in Identity Center to match the model",
+		Short: "Show what apply would change in Identity Center and IAM to match the model",
 		Long: `Plan reads the access model, AWS Organizations and IAM Identity Center (users,
 groups, memberships, permission sets with every attribute, every account
 assignment) and IAM in every account (the roles and SAML providers of the model and
