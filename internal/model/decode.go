@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/gatehouse-dev/gatehouse/internal/suggest"
 	"math"
 	"os"
 	"strconv"
@@ -225,7 +226,7 @@ func (d *decoder) fields(n ast.Node, what string, known []string, fn func(key st
 	for _, e := range entries {
 		if !contains(known, e.key) {
 			h := "valid keys: " + strings.Join(known, ", ")
-			if s := suggest(e.key, known); s != "" {
+			if s := didYouMean(e.key, known); s != "" {
 				h = "did you mean " + s + "?"
 			}
 			d.errorf(e.keyN, h, "unknown key %q in %s", e.key, what)
@@ -583,10 +584,10 @@ func contains(list []string, s string) bool {
 }
 
 // suggest returns the known word closest to s, when it is close enough.
-func suggest(s string, known []string) string {
+func didYouMean(s string, known []string) string {
 	best, bestD := "", 1<<30
 	for _, k := range known {
-		if dist := levenshtein(strings.ToLower(s), strings.ToLower(k)); dist < bestD {
+		if dist := suggest.Distance(strings.ToLower(s), strings.ToLower(k)); dist < bestD {
 			best, bestD = k, dist
 		}
 	}
@@ -598,25 +599,4 @@ func suggest(s string, known []string) string {
 		return best
 	}
 	return ""
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -89,7 +89,7 @@ func (v *validator) ref(path, kind, section, name string, known []string, ok boo
 
 // unknownHint suggests the closest known name, else lists what is defined.
 func unknownHint(name, kind, section string, known []string) string {
-	if s := suggest(name, known); s != "" {
+	if s := didYouMean(name, known); s != "" {
 		return "did you mean " + s + "?"
 	}
 	if len(known) == 0 {

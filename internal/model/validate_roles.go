@@ -148,7 +148,7 @@ func (v *validator) roleRef(p, ref, use string) (Role, string, bool) {
 	}
 	r, known := v.roles[name]
 	hint := unknownHint(name, "role", "roles", v.roleNames)
-	if use == "trust" && suggest(name, v.roleNames) == "" {
+	if use == "trust" && didYouMean(name, v.roleNames) == "" {
 		hint = "define it under roles:, or to trust a role gatehouse does not manage write {account: " + account + ", principal: role/" + name + "}"
 	}
 	if !known {
