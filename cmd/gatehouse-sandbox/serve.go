@@ -33,7 +33,7 @@ type sandboxFlags struct {
 func addSandboxFlags(cmd *cobra.Command, f *sandboxFlags) {
 	fl := cmd.Flags()
 	fl.StringVarP(&f.file, "file", "f", "", "access model whose accounts (IDs, names, OUs, tags, external accounts) the sandbox creates")
-	fl.StringVar(&f.accounts, "accounts", "", "accounts file: a model holding only `version: 1` and `accounts:` (instead of -f)")
+	fl.StringVar(&f.accounts, "accounts", "", "`FILE` of accounts: a model holding only version: 1 and accounts: (instead of -f)")
 	fl.IntVar(&f.port, "port", 0, "loopback port of the sandbox (default: a free one)")
 	fl.Float64Var(&f.portalRateLimit, "portal-rate-limit", 0, "throttle the SSO portal API to this many requests per second, as AWS does (0: no limit)")
 	fl.BoolVar(&f.managedPolicies, "managed-policies", true, "make AWS-managed IAM policies attachable to roles (costs about 13 MB and 1 s per account)")

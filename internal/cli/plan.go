@@ -92,7 +92,7 @@ is nothing to change, 2 when there are changes or conflicts, 1 on error.`,
 		},
 	}
 	addFileFlag(cmd, &opts.file)
-	cmd.Flags().StringVar(&opts.out, "out", "", "save the plan to this file, for `gatehouse apply FILE` (also -out)")
+	cmd.Flags().StringVar(&opts.out, "out", "", "save the plan to `FILE`, for gatehouse apply FILE (also -out)")
 	cmd.Flags().StringVar(&opts.output, "output", "human", "output format: human or json")
 	cmd.Flags().BoolVar(&opts.detailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
 	cmd.Flags().BoolVar(&opts.prune, "prune", false, "plan to delete unmanaged objects too (assignments, permission sets, users, groups)")
