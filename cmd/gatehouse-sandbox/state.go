@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/atomicfile"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/sandbox"
 )
@@ -101,30 +102,7 @@ func writeState(dir string, st state) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, stateName+".*")
-	if err != nil {
-		return fmt.Errorf("writing sandbox state: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing sandbox state: %w", err)
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing sandbox state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing sandbox state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing sandbox state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, stateName)); err != nil {
-		return fmt.Errorf("writing sandbox state: %w", err)
-	}
-	return nil
+	return atomicfile.Write(filepath.Join(dir, stateName), append(data, '\n'), 0o600)
 }
 
 // running returns the recorded sandbox if its process is still alive.

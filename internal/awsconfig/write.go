@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/gatehouse-dev/gatehouse/internal/atomicfile"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 )
 
@@ -121,36 +122,14 @@ func resolve(path string) (string, error) {
 	return "", fmt.Errorf("too many levels of symbolic links")
 }
 
-// WriteFileAtomic replaces path with data: it writes a temporary file in the
-// same directory, syncs it, sets mode, and renames it over path, so a reader
-// sees either the old or the new content, never a mix.
-func WriteFileAtomic(path string, data []byte, mode fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+// WriteFileAtomic replaces path with data as atomicfile.Write does (a
+// synced temporary file renamed over path, with mode), then syncs the
+// directory so the rename itself survives a crash.
+func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
+	if err := atomicfile.Write(path, data, mode); err != nil {
+		return err
 	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err == nil {
-		err = tmp.Sync()
-	}
-	if err == nil {
-		err = tmp.Chmod(mode)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
+	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
 		_ = d.Sync()
 		_ = d.Close()
 	}

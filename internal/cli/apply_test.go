@@ -126,7 +126,7 @@ func TestPlanOutIsPrivateAndAtomic(t *testing.T) {
 	if _, err := plan.Unmarshal(data); err != nil {
 		t.Errorf("saved plan does not read back: %v", err)
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, ".saved.plan.tmp-*")); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(dir, ".saved.plan.*.tmp")); len(left) > 0 {
 		t.Errorf("temporary files left behind: %v", left)
 	}
 	// A directory that does not exist: a clear error, nothing written.

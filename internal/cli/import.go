@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse-dev/gatehouse/internal/atomicfile"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
 	"github.com/gatehouse-dev/gatehouse/internal/importer"
@@ -105,8 +106,8 @@ func runImport(ctx context.Context, d Deps, opts importOptions) error {
 		_, err := d.Stdout.Write(res.YAML)
 		return err
 	}
-	if err := writeFileAtomic(opts.out, res.YAML, 0o644); err != nil {
-		return hint.Wrap(fmt.Errorf("writing %s: %w", opts.out, err), "check that the directory exists and is writable")
+	if err := atomicfile.Write(opts.out, res.YAML, 0o644); err != nil {
+		return hint.Wrap(err, "check that the directory exists and is writable")
 	}
 	fmt.Fprintf(d.Stderr, "Wrote %s: %d users, %d groups, %d permission sets, %d assignments. Check it with: gatehouse plan -f %s\n",
 		opts.out, len(live.Users), len(live.Groups), len(live.PermissionSets), len(live.Assignments), opts.out)

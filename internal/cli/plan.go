@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -15,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/gatehouse-dev/gatehouse/internal/atomicfile"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/iamroles"
 	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
@@ -153,7 +150,7 @@ func runPlan(ctx context.Context, d Deps, opts planOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFileAtomic(opts.out, data, 0o600); err != nil {
+		if err := atomicfile.Write(opts.out, data, 0o600); err != nil {
 			return hint.Wrap(fmt.Errorf("saving the plan: %w", err), "check that the directory exists and is writable")
 		}
 		fmt.Fprintf(d.Stderr, "Saved the plan to %s. Apply exactly it with: gatehouse apply %s\n", opts.out, opts.out)
@@ -240,33 +237,4 @@ func newIdentityCenter(ctx context.Context, d Deps, cfg aws.Config, instanceARN,
 // NO_COLOR (https://no-color.org).
 func useColor(d Deps) bool {
 	return d.StdoutTTY && d.Getenv("NO_COLOR") == "" && d.Getenv("TERM") != "dumb"
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, synced and renamed into place, so that a crash never leaves a
-// half-written file; the file gets mode perm whatever existed before.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op once renamed
-	if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

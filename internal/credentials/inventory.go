@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
+	"github.com/gatehouse-dev/gatehouse/internal/retry"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
 
@@ -208,8 +208,8 @@ func (c *caller) call(ctx context.Context, fn func() error) error {
 		}
 		// Full jitter: a uniformly random wait up to the exponential bound,
 		// so that workers throttled together do not retry together.
-		bound := min(backoffBase<<min(attempt, 10), backoffCap)
-		if err := c.wait(ctx, rand.N(bound)+time.Millisecond); err != nil {
+		bound := retry.Ceiling(backoffBase, backoffCap, min(attempt, 10))
+		if err := c.wait(ctx, retry.Jitter(bound)+time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -219,14 +219,7 @@ func (c *caller) wait(ctx context.Context, d time.Duration) error {
 	if c.sleep != nil {
 		return c.sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return retry.Sleep(ctx, d)
 }
 
 func isThrottle(err error) bool {

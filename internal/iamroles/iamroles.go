@@ -25,6 +25,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
+	"github.com/gatehouse-dev/gatehouse/internal/retry"
 )
 
 // DefaultSessionName is the role session name of gatehouse's sessions, as
@@ -122,7 +123,7 @@ func New(o Options) *Client {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = retry.Sleep
 	}
 	if o.LoadProfile == nil {
 		region := o.Base.Region
@@ -131,17 +132,6 @@ func New(o Options) *Client {
 		}
 	}
 	return &Client{opts: o, sessions: map[string]*session{}, created: &createdPrincipals{at: map[string]time.Time{}}}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // label names an account in messages.

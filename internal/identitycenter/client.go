@@ -18,7 +18,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"sort"
 	"strings"
@@ -33,6 +32,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/retry"
 )
 
 // OwnerTagKey is the tag gatehouse puts on every permission set it creates,
@@ -292,23 +292,14 @@ func (c *Client) noteRetry(throttled bool) {
 }
 
 func (c *Client) backoff(attempt int) time.Duration {
-	d := c.opts.BaseDelay << min(attempt-1, 16)
-	if d > c.opts.MaxDelay || d <= 0 {
-		d = c.opts.MaxDelay
-	}
+	d := retry.Ceiling(c.opts.BaseDelay, c.opts.MaxDelay, min(attempt-1, 16))
 	// Full jitter spreads the retries of many workers throttled at once.
-	return time.Duration(rand.Int64N(int64(d)) + 1)
+	return retry.Jitter(d) + 1
 }
 
+// sleep waits for d unless ctx ends first.
 func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return retry.Sleep(ctx, d)
 }
 
 // retryable classifies err: retry says to try again, throttled that AWS

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"sync"
 	"time"
@@ -27,6 +26,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/retry"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
@@ -415,7 +415,7 @@ func call[T any](ctx context.Context, r *Reader, action, resource string, fn fun
 		if !isThrottle(err) || attempt >= r.opts.MaxAttempts {
 			return zero, r.explain(ctx, action, resource, attempt, err)
 		}
-		if err := sleep(ctx, r.backoff(attempt)); err != nil {
+		if err := retry.Sleep(ctx, r.backoff(attempt)); err != nil {
 			return zero, fmt.Errorf("reading the organization (organizations:%s): %w", action, err)
 		}
 	}
@@ -435,22 +435,9 @@ func (r *Reader) count(action string, retry bool) {
 func (r *Reader) backoff(attempt int) time.Duration {
 	ceiling := r.opts.MaxDelay
 	if attempt < 30 {
-		if d := r.opts.BaseDelay << (attempt - 1); d > 0 && d < ceiling {
-			ceiling = d
-		}
+		ceiling = retry.Ceiling(r.opts.BaseDelay, r.opts.MaxDelay, attempt-1)
 	}
-	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return retry.Jitter(ceiling) + 1
 }
 
 // throttleCodes are the error codes Organizations (and AWS's front door)

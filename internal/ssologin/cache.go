@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/gatehouse-dev/gatehouse/internal/atomicfile"
 )
 
 // ErrNotFound is returned by a Store that holds no token for a key.
@@ -84,36 +86,9 @@ func (s FileStore) Delete(key string) error {
 }
 
 // WritePrivateFile writes a secret: the directory is created 0700 if
-// missing, and the file replaced atomically (temp file, fsync, rename) with
-// mode 0600, so no reader ever sees half a file and no other user can read
-// it.
-func WritePrivateFile(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(0o600); err == nil {
-		if _, err = tmp.Write(data); err == nil {
-			err = tmp.Sync()
-		}
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+// missing, and the file replaced atomically with mode 0600 (see
+// atomicfile.WritePrivate), so no reader ever sees half a file and no other
+// user can read it.
+func WritePrivateFile(path string, data []byte) error {
+	return atomicfile.WritePrivate(path, data)
 }

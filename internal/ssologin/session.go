@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/gofrs/flock"
+
+	"github.com/gatehouse-dev/gatehouse/internal/retry"
 )
 
 // Session is an IAM Identity Center sign-in configuration: an
@@ -130,14 +132,7 @@ func (m *Manager) sleep(ctx context.Context, d time.Duration) error {
 	if m.Sleep != nil {
 		return m.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return retry.Sleep(ctx, d)
 }
 
 func (m *Manager) keychainMark(s Session) string {
