@@ -29,6 +29,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/bench/quotaproxy"
 	"github.com/gatehouse-dev/gatehouse/internal/apply"
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
 	"github.com/gatehouse-dev/gatehouse/internal/motoserver"
 	"github.com/gatehouse-dev/gatehouse/internal/organization"
@@ -328,7 +329,7 @@ func readBound(live, desired *state.State) map[string]int {
 
 // report prints calls by operation next to the bound, per service totals,
 // and wall time next to the time the calls need at 20 per second.
-func report(w io.Writer, st identitycenter.Stats, bound map[string]int, elapsed time.Duration, proxy *quotaproxy.Proxy) {
+func report(w io.Writer, st awscall.Snapshot, bound map[string]int, elapsed time.Duration, proxy *quotaproxy.Proxy) {
 	ops := map[string]bool{}
 	for op := range st.Calls {
 		ops[op] = true

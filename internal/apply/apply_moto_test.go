@@ -115,7 +115,7 @@ func TestApplyThenPlanIsClean(t *testing.T) {
 	rw.ManagedPolicies = []string{"arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}
 	rw.SessionDuration = "PT4H"
 	rw.InlinePolicy = `{"Statement":[{"Action":["s3:GetObject"],"Effect":"Allow","Resource":["*"]}],"Version":"2012-10-17"}`
-	desired.PermissionSets["ReadOnly"] = rw
+	desired.PermissionSets["ReadOnly"] = rw.Normalize()
 	desired.Assignments = []state.Assignment{
 		{AccountID: dev, PermissionSet: "Admin", PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers"},
 		{AccountID: dev, PermissionSet: "ReadOnly", PrincipalType: state.PrincipalUser, PrincipalName: "alice"},

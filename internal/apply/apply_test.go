@@ -63,19 +63,19 @@ func (f *recorder) op(ctx context.Context, kind, key, pair string) error {
 	return nil
 }
 
-func (f *recorder) CreateUser(ctx context.Context, u plan.User) (string, error) {
+func (f *recorder) CreateUser(ctx context.Context, u state.User) (string, error) {
 	return "uid-" + u.UserName, f.op(ctx, "create-user", u.UserName, "")
 }
-func (f *recorder) UpdateUser(ctx context.Context, id string, u plan.User) error {
+func (f *recorder) UpdateUser(ctx context.Context, id string, u state.User) error {
 	return f.op(ctx, "update-user", u.UserName, "")
 }
 func (f *recorder) DeleteUser(ctx context.Context, id string) error {
 	return f.op(ctx, "delete-user", id, "")
 }
-func (f *recorder) CreateGroup(ctx context.Context, g plan.Group) (string, error) {
+func (f *recorder) CreateGroup(ctx context.Context, g state.Group) (string, error) {
 	return "gid-" + g.DisplayName, f.op(ctx, "create-group", g.DisplayName, "")
 }
-func (f *recorder) UpdateGroup(ctx context.Context, id string, g plan.Group) error {
+func (f *recorder) UpdateGroup(ctx context.Context, id string, g state.Group) error {
 	return f.op(ctx, "update-group", g.DisplayName, "")
 }
 func (f *recorder) DeleteGroup(ctx context.Context, id string) error {
@@ -87,14 +87,14 @@ func (f *recorder) AddMember(ctx context.Context, g, u string) error {
 func (f *recorder) RemoveMember(ctx context.Context, g, u string) error {
 	return f.op(ctx, "remove-member", g+"/"+u, "")
 }
-func (f *recorder) CreatePermissionSet(ctx context.Context, ps plan.PermissionSet) (string, error) {
+func (f *recorder) CreatePermissionSet(ctx context.Context, ps state.PermissionSet) (string, error) {
 	err := f.op(ctx, "create-ps", ps.Name, "")
 	if err != nil {
 		return "", err
 	}
 	return "arn-" + ps.Name, nil
 }
-func (f *recorder) UpdatePermissionSet(ctx context.Context, arn string, _, after plan.PermissionSet) error {
+func (f *recorder) UpdatePermissionSet(ctx context.Context, arn string, _, after state.PermissionSet) error {
 	return f.op(ctx, "update-ps", after.Name, "")
 }
 func (f *recorder) DeletePermissionSet(ctx context.Context, arn string) error {

@@ -85,7 +85,7 @@ func (r *run) principalID(typ, name string) (string, error) {
 	return r.userID(name)
 }
 
-func (r *run) assignmentRef(a *plan.Assignment) (AssignmentRef, error) {
+func (r *run) assignmentRef(a *state.Assignment) (AssignmentRef, error) {
 	ref := AssignmentRef{AccountID: a.AccountID, PermissionSet: a.PermissionSet, PrincipalType: a.PrincipalType, PrincipalName: a.PrincipalName}
 	var err error
 	if ref.PermissionSetARN, err = r.setARN(a.PermissionSet); err != nil {

@@ -82,7 +82,7 @@ func roleWaves(cs []plan.Change) [][]plan.Change {
 	docs := make(map[string]string, len(cs))
 	byKey := make(map[string]plan.Change, len(cs))
 	for _, c := range cs {
-		k := trust.Key(c.Role.After.AccountID, c.Role.After.Name)
+		k := state.RoleKey(c.Role.After.AccountID, c.Role.After.Name)
 		docs[k] = c.Role.After.TrustPolicy
 		byKey[k] = c
 	}
@@ -125,7 +125,7 @@ var samlProviderInTrust = regexp.MustCompile(`arn:aws[a-z-]*:iam::([0-9]{12}):sa
 // roleDeps are the changes a role's creation needs to have happened: the
 // roles its trust names as exact principals and the SAML providers it
 // trusts.
-func roleDeps(role *plan.Role) []plan.Address {
+func roleDeps(role *state.Role) []plan.Address {
 	var deps []plan.Address
 	keys, _ := trust.ExactPrincipals(role.TrustPolicy)
 	for _, k := range keys {
@@ -150,20 +150,20 @@ func (r *run) role(ctx context.Context, c plan.Change) error {
 	}
 	switch c.Action {
 	case plan.Create:
-		return r.opts.Roles.Create(ctx, d.After.State())
+		return r.opts.Roles.Create(ctx, *d.After)
 	case plan.Update:
-		return r.opts.Roles.Update(ctx, d.After.State(), d.Before.State())
+		return r.opts.Roles.Update(ctx, *d.After, *d.Before)
 	case plan.Replace:
 		// A path cannot change: delete the role (gatehouse's, or one the
 		// model adopts), then create it anew.
-		live := d.Before.State()
+		live := *d.Before
 		live.Managed = live.Managed || d.After.Adopt
 		if err := r.opts.Roles.Delete(ctx, live); err != nil {
 			return err
 		}
-		return r.opts.Roles.Create(ctx, d.After.State())
+		return r.opts.Roles.Create(ctx, *d.After)
 	case plan.Delete:
-		return r.opts.Roles.Delete(ctx, d.Before.State())
+		return r.opts.Roles.Delete(ctx, *d.Before)
 	}
 	return unsupported(c)
 }
@@ -175,12 +175,12 @@ func (r *run) samlProvider(ctx context.Context, c plan.Change) error {
 	d := c.SAMLProvider
 	switch c.Action {
 	case plan.Create:
-		_, err := r.opts.Roles.CreateSAMLProvider(ctx, d.After.State())
+		_, err := r.opts.Roles.CreateSAMLProvider(ctx, *d.After)
 		return err
 	case plan.Update:
-		return r.opts.Roles.UpdateSAMLProvider(ctx, d.After.State(), d.Before.State())
+		return r.opts.Roles.UpdateSAMLProvider(ctx, *d.After, *d.Before)
 	case plan.Delete:
-		return r.opts.Roles.DeleteSAMLProvider(ctx, d.Before.State())
+		return r.opts.Roles.DeleteSAMLProvider(ctx, *d.Before)
 	}
 	return unsupported(c)
 }

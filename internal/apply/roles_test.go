@@ -29,7 +29,7 @@ func (f *recorder) Delete(ctx context.Context, live state.Role) error {
 	return f.op(ctx, "delete-role", live.AccountID+"/"+live.Name, "")
 }
 func (f *recorder) CreateSAMLProvider(ctx context.Context, p state.SAMLProvider) (string, error) {
-	return trust.SAMLProviderARN(p.AccountID, p.Name), f.op(ctx, "create-saml", p.AccountID+"/"+p.Name, "")
+	return state.SAMLProviderARN(p.AccountID, p.Name), f.op(ctx, "create-saml", p.AccountID+"/"+p.Name, "")
 }
 func (f *recorder) UpdateSAMLProvider(ctx context.Context, desired, live state.SAMLProvider) error {
 	return f.op(ctx, "update-saml", live.AccountID+"/"+live.Name, "")
@@ -55,7 +55,7 @@ func trustExact(acct, name string) string {
 
 func stateRole(acct, name, doc string, managed bool) state.Role {
 	return state.Role{AccountID: acct, Name: name, Path: "/", TrustPolicy: doc, InlinePolicies: map[string]string{},
-		MaxSessionDuration: 3600, Tags: map[string]string{trust.ManagedTagKey: trust.ManagedTagValue}, Managed: managed}
+		MaxSessionDuration: 3600, Tags: map[string]string{state.ManagedTagKey: state.ManagedTagValue}, Managed: managed}
 }
 
 // crossPlan creates a SAML provider and the role trusting it, a chain of
@@ -67,7 +67,7 @@ func crossPlan(t *testing.T) (*plan.Plan, *state.State) {
 	desired, live := state.New(), state.New()
 	desired.SAMLProviders["p"] = state.SAMLProvider{AccountID: clientAcct, Name: "IC", MetadataDocument: "<x/>"}
 	desired.Roles["saml"] = stateRole(clientAcct, "IdentityCenterAccess",
-		trust.SAMLTrustPolicy(trust.SAMLProviderARN(clientAcct, "IC")), false)
+		trust.SAMLTrustPolicy(state.SAMLProviderARN(clientAcct, "IC")), false)
 	desired.Roles["access"] = stateRole(prodAcct, "Access", trustExact(hubAcct, "Identity"), false)
 	desired.Roles["identity"] = stateRole(hubAcct, "Identity", trustExact(hubAcct, "Root"), false)
 	desired.Roles["root"] = stateRole(hubAcct, "Root", trustRoot(hubAcct), false)
@@ -80,7 +80,7 @@ func crossPlan(t *testing.T) (*plan.Plan, *state.State) {
 	live.Assignments = []state.Assignment{assign(hubAcct, "old-Admin", "Engineers")}
 	live.Roles["old"] = stateRole("555555555555", "gatehouse-Admin", trustRoot(hubAcct), true)
 	live.SAMLProviders["old"] = state.SAMLProvider{AccountID: "555555555555", Name: "IC", Managed: true,
-		Tags: map[string]string{trust.ManagedTagKey: trust.ManagedTagValue}}
+		Tags: map[string]string{state.ManagedTagKey: state.ManagedTagValue}}
 	p, err := plan.Compute(desired, live, plan.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +181,7 @@ func TestRunReplacesARoleByDeleteThenCreate(t *testing.T) {
 func TestRoleWaves(t *testing.T) {
 	change := func(acct, name, doc string) plan.Change {
 		return plan.Change{Address: plan.RoleAddress(acct, name), Kind: plan.KindRole, Action: plan.Create,
-			Role: &plan.Diff[plan.Role]{After: &plan.Role{AccountID: acct, Name: name, TrustPolicy: doc}}}
+			Role: &plan.Diff[state.Role]{After: &state.Role{AccountID: acct, Name: name, TrustPolicy: doc}}}
 	}
 	cs := []plan.Change{
 		change(prodAcct, "C", trustExact(prodAcct, "B")),

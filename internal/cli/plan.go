@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gatehouse-dev/gatehouse/internal/atomicfile"
+	"github.com/gatehouse-dev/gatehouse/internal/expand"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/iamroles"
 	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
@@ -180,11 +181,11 @@ func computePlan(ctx context.Context, d Deps, file string, ao awsOptions, prune 
 	if err != nil {
 		return nil, err
 	}
-	org, err := organization.New(cfg, organization.Options{SkipTags: !state.UsesTags(m)}).Read(ctx)
+	org, err := organization.New(cfg, organization.Options{SkipTags: !expand.UsesTags(m)}).Read(ctx)
 	if err != nil {
 		return nil, err
 	}
-	desired, err := state.Desired(m, org)
+	desired, err := expand.Desired(m, org)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awstest"
 	"github.com/gatehouse-dev/gatehouse/internal/organization/orgfixture"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 	"github.com/gatehouse-dev/gatehouse/internal/trust"
 )
 
@@ -196,7 +197,7 @@ func TestRolesApplyAgainstMoto(t *testing.T) {
 		"Principal":{"AWS":"arn:aws:iam::`+mgmt+`:role/EngineerIdentity"},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`)
 	samePolicy(t, "EngineerAccess inline policy", inline[trust.InlinePolicyName],
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:List*","Resource":"*"}]}`)
-	if tags[trust.ManagedTagKey] != trust.ManagedTagValue || tags["team"] != "platform" {
+	if tags[state.ManagedTagKey] != state.ManagedTagValue || tags["team"] != "platform" {
 		t.Errorf("EngineerAccess tags = %v, want the ownership tag and team=platform", tags)
 	}
 
@@ -309,7 +310,7 @@ func TestRolesHandMadeRoleIsReportedThenAdopted(t *testing.T) {
 	}
 	w.mustRun(t, 0, "apply", "-f", adopted, "--auto-approve")
 	trustDoc, tags, _ = w.role(t, w.prod, "EngineerAccess")
-	if tags[trust.ManagedTagKey] != trust.ManagedTagValue || strings.Contains(trustDoc, ":root") {
+	if tags[state.ManagedTagKey] != state.ManagedTagValue || strings.Contains(trustDoc, ":root") {
 		t.Errorf("adopted role: tags %v, trust %s; want gatehouse's tag and the model's trust", tags, trustDoc)
 	}
 	w.mustRun(t, 0, "plan", "-f", adopted, "--detailed-exitcode")

@@ -8,11 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse-dev/gatehouse/internal/expand"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
 	"github.com/gatehouse-dev/gatehouse/internal/organization"
 	"github.com/gatehouse-dev/gatehouse/internal/render"
-	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 var showFormats = []string{"table", "json"}
@@ -97,12 +97,12 @@ func runShow(ctx context.Context, d Deps, opts showOptions) error {
 	if err != nil {
 		return err
 	}
-	reader := organization.New(cfg, organization.Options{SkipTags: !state.UsesTags(m)})
+	reader := organization.New(cfg, organization.Options{SkipTags: !expand.UsesTags(m)})
 	org, err := reader.Read(ctx)
 	if err != nil {
 		return err
 	}
-	rows, err := state.Expand(m, org)
+	rows, err := expand.Rows(m, org)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func runShow(ctx context.Context, d Deps, opts showOptions) error {
 		return hint.Wrap(fmt.Errorf("writing the expansion: %w", err), "check where standard output goes")
 	}
 	return render.ShowSummaryLine(d.Stderr, render.ShowSummary{
-		Rows:           state.SummarizeRows(rows),
+		Rows:           expand.SummarizeRows(rows),
 		OrganizationID: org.ID,
 		OrgAccounts:    len(org.Accounts),
 		Calls:          reader.Stats().Total(),

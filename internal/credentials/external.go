@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 	"github.com/gatehouse-dev/gatehouse/internal/trust"
 )
 
@@ -108,7 +109,7 @@ func ExternalsFromModel(m *model.Model) []External {
 					AccountID:   acct.ID,
 					AccountName: acct.Name,
 					RoleName:    ps,
-					RoleARN:     trust.RoleARN(acct.ID, "/", trust.HopRoleName(ps)),
+					RoleARN:     state.RoleARN(acct.ID, "/", trust.HopRoleName(ps)),
 					Via:         Via{AccountID: hub, RoleName: trust.HopSetName(acct.Name, ps)},
 				})
 			}

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
-	"github.com/gatehouse-dev/gatehouse/internal/trust"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 // UnmanagedError reports an IAM object with a name the model uses that
@@ -23,7 +23,7 @@ type UnmanagedError struct {
 
 func (e *UnmanagedError) Error() string {
 	return fmt.Sprintf("%s %s in account %s exists and was not created by gatehouse (it has no %s=%s tag)",
-		e.Kind, e.Name, e.Account, trust.ManagedTagKey, trust.ManagedTagValue)
+		e.Kind, e.Name, e.Account, state.ManagedTagKey, state.ManagedTagValue)
 }
 
 // Hint says how to resolve the conflict.

@@ -6,7 +6,7 @@
 // accounts through their admin_role or admin_profile, and the admin's own
 // account directly.
 //
-// Only objects carrying gatehouse's ownership tag (trust.ManagedTagKey) are
+// Only objects carrying gatehouse's ownership tag (state.ManagedTagKey) are
 // ever updated or deleted. A same-named object made by hand is reported as an
 // *UnmanagedError, unless the desired role says Adopt.
 package iamroles

@@ -14,7 +14,6 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
-	"github.com/gatehouse-dev/gatehouse/internal/trust"
 )
 
 // readConcurrency bounds the IAM calls in flight per account while reading.
@@ -112,7 +111,7 @@ func (c *Client) readRole(ctx context.Context, cl *iam.Client, accountID, name s
 	for _, t := range r.Tags {
 		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	managed := tags[trust.ManagedTagKey] == trust.ManagedTagValue
+	managed := tags[state.ManagedTagKey] == state.ManagedTagValue
 	if !managed && !always {
 		return nil, nil
 	}
@@ -120,7 +119,7 @@ func (c *Client) readRole(ctx context.Context, cl *iam.Client, accountID, name s
 	if err != nil {
 		return nil, fmt.Errorf("reading the trust policy of role %s in account %s: %w", name, c.label(accountID), err)
 	}
-	role := &state.Role{
+	role := state.Role{
 		AccountID:          accountID,
 		Name:               aws.ToString(r.RoleName),
 		Path:               aws.ToString(r.Path),
@@ -140,7 +139,8 @@ func (c *Client) readRole(ctx context.Context, cl *iam.Client, accountID, name s
 	if role.InlinePolicies, err = c.inline(ctx, cl, accountID, name); err != nil {
 		return nil, err
 	}
-	return role, nil
+	normalized := role.Normalize()
+	return &normalized, nil
 }
 
 // attached lists the ARNs of a role's attached managed policies, sorted.

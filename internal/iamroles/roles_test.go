@@ -397,7 +397,7 @@ func TestUpdateConverges(t *testing.T) {
 		"Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)
 	changed.ManagedPolicies = nil
 	changed.InlinePolicies = map[string]string{trust.InlinePolicyName: `{"Statement":[{"Action":["ec2:Describe*"],"Effect":"Allow","Resource":["*"]}],"Version":"2012-10-17"}`}
-	changed.Tags = map[string]string{trust.ManagedTagKey: trust.ManagedTagValue, "cost-center": "42"}
+	changed.Tags = map[string]string{state.ManagedTagKey: state.ManagedTagValue, "cost-center": "42"}
 	changed.PermissionsBoundary = "arn:aws:iam::" + w.members[0] + ":policy/Boundary"
 	if err := c.Update(ctx, changed, live); err != nil {
 		t.Fatalf("Update() error: %v", err)

@@ -49,7 +49,7 @@ func (c *Client) ReadSAMLProviders(ctx context.Context, accountID string) ([]sta
 			MetadataDocument: aws.ToString(got.SAMLMetadataDocument),
 			Tags:             tags,
 			ARN:              arn,
-			Managed:          tags[trust.ManagedTagKey] == trust.ManagedTagValue,
+			Managed:          tags[state.ManagedTagKey] == state.ManagedTagValue,
 		})
 	}
 	slices.SortFunc(out, func(a, b state.SAMLProvider) int { return strings.Compare(a.Name, b.Name) })
@@ -97,7 +97,7 @@ func (c *Client) UpdateSAMLProvider(ctx context.Context, desired, live state.SAM
 	if err != nil {
 		return err
 	}
-	arn := aws.String(trust.SAMLProviderARN(live.AccountID, live.Name))
+	arn := aws.String(state.SAMLProviderARN(live.AccountID, live.Name))
 	if !trust.SameMetadata(desired.MetadataDocument, live.MetadataDocument) {
 		if _, err := cl.UpdateSAMLProvider(ctx, &iam.UpdateSAMLProviderInput{SAMLProviderArn: arn, SAMLMetadataDocument: aws.String(desired.MetadataDocument)}); err != nil {
 			return c.fail(live.AccountID, "updating SAML provider "+live.Name, err)
@@ -127,7 +127,7 @@ func (c *Client) DeleteSAMLProvider(ctx context.Context, live state.SAMLProvider
 	if err != nil {
 		return err
 	}
-	_, err = cl.DeleteSAMLProvider(ctx, &iam.DeleteSAMLProviderInput{SAMLProviderArn: aws.String(trust.SAMLProviderARN(live.AccountID, live.Name))})
+	_, err = cl.DeleteSAMLProvider(ctx, &iam.DeleteSAMLProviderInput{SAMLProviderArn: aws.String(state.SAMLProviderARN(live.AccountID, live.Name))})
 	if err != nil && !isNotFound(err) {
 		return c.fail(live.AccountID, "deleting SAML provider "+live.Name, err)
 	}

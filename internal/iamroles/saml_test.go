@@ -148,7 +148,7 @@ iam =
 
 	for _, acct := range []string{w.mgmt, w.members[0], w.external} {
 		r := state.Role{AccountID: acct, Name: "SessionProbe", TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + w.mgmt + `:root"},"Action":"sts:AssumeRole"}]}`,
-			Tags: map[string]string{trust.ManagedTagKey: trust.ManagedTagValue}}
+			Tags: map[string]string{state.ManagedTagKey: state.ManagedTagValue}}
 		if err := c.Create(ctx, r); err != nil {
 			t.Fatalf("Create in %s error: %v", acct, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awstest"
+	"github.com/gatehouse-dev/gatehouse/internal/expand"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
@@ -118,9 +119,9 @@ func (w *world) model(t *testing.T, text string) *model.Model {
 // desired expands the model against the world's organization.
 func (w *world) desired(t *testing.T, m *model.Model) *state.State {
 	t.Helper()
-	s, err := state.Desired(m, w.org)
+	s, err := expand.Desired(m, w.org)
 	if err != nil {
-		t.Fatalf("state.Desired() error: %v", err)
+		t.Fatalf("expand.Desired() error: %v", err)
 	}
 	return s
 }

@@ -33,9 +33,9 @@ func (c *Client) Create(ctx context.Context, r state.Role) error {
 	}
 	in := &iam.CreateRoleInput{
 		RoleName:                 aws.String(r.Name),
-		Path:                     aws.String(pathOrRoot(r.Path)),
+		Path:                     aws.String(r.Path),
 		AssumeRolePolicyDocument: aws.String(r.TrustPolicy),
-		MaxSessionDuration:       aws.Int32(int32(maxSession(r.MaxSessionDuration))),
+		MaxSessionDuration:       aws.Int32(int32(r.MaxSessionDuration)),
 		Tags:                     tagList(r.Tags),
 	}
 	if r.Description != "" {
@@ -61,7 +61,7 @@ func (c *Client) Create(ctx context.Context, r state.Role) error {
 	if err != nil {
 		return c.fail(r.AccountID, "creating role "+r.Name, err)
 	}
-	c.created.add(trust.Key(r.AccountID, r.Name), c.opts.Now())
+	c.created.add(state.RoleKey(r.AccountID, r.Name), c.opts.Now())
 	for _, name := range slices.Sorted(maps.Keys(r.InlinePolicies)) {
 		if err := c.putInline(ctx, cl, r, name); err != nil {
 			return err
@@ -86,9 +86,9 @@ func (c *Client) Update(ctx context.Context, desired, live state.Role) error {
 	if !live.Managed && !desired.Adopt {
 		return &UnmanagedError{Kind: "role", AccountID: live.AccountID, Account: c.label(live.AccountID), Name: live.Name}
 	}
-	if pathOrRoot(desired.Path) != pathOrRoot(live.Path) {
+	if desired.Path != live.Path {
 		return hint.New(fmt.Sprintf("role %s in account %s has path %s, the model wants %s: IAM cannot change a role's path",
-			live.Name, c.label(live.AccountID), pathOrRoot(live.Path), pathOrRoot(desired.Path)),
+			live.Name, c.label(live.AccountID), live.Path, desired.Path),
 			"the plan replaces the role (delete, then create); run plan again")
 	}
 	cl, err := c.IAM(ctx, live.AccountID)
@@ -108,11 +108,11 @@ func (c *Client) Update(ctx context.Context, desired, live state.Role) error {
 			return c.fail(acct, "updating the trust policy of role "+name, err)
 		}
 	}
-	if desired.Description != live.Description || maxSession(desired.MaxSessionDuration) != maxSession(live.MaxSessionDuration) {
+	if desired.Description != live.Description || desired.MaxSessionDuration != live.MaxSessionDuration {
 		if _, err := cl.UpdateRole(ctx, &iam.UpdateRoleInput{
 			RoleName:           &name,
 			Description:        aws.String(desired.Description),
-			MaxSessionDuration: aws.Int32(int32(maxSession(desired.MaxSessionDuration))),
+			MaxSessionDuration: aws.Int32(int32(desired.MaxSessionDuration)),
 		}); err != nil {
 			return c.fail(acct, "updating the description and session length of role "+name, err)
 		}
@@ -263,18 +263,4 @@ func (c *Client) waitForPrincipals(ctx context.Context, doc string, write func()
 
 func invalidPrincipal(err error) bool {
 	return errorCode(err) == "MalformedPolicyDocument" && strings.Contains(strings.ToLower(err.Error()), "invalid principal")
-}
-
-func pathOrRoot(p string) string {
-	if p == "" {
-		return "/"
-	}
-	return p
-}
-
-func maxSession(s int) int {
-	if s == 0 {
-		return trust.DefaultMaxSession
-	}
-	return s
 }

@@ -4,44 +4,27 @@
 // permission sets with every attribute, every account assignment) into a
 // state.State, and performs the writes internal/apply asks for.
 //
-// Every Identity Center call, read or write, goes through one token-bucket
-// limiter per instance (AWS allows about 20 calls per second, shared), and
-// Identity Store calls through their own. Throttling and "conflicting
-// operation" errors are retried with jittered exponential backoff; reads are
-// also retried on transport errors; nothing else is retried. A write whose
-// outcome is unknown (the connection broke after it was sent) is checked
-// against AWS before it is sent again, so an interrupted run never creates
-// a duplicate.
+// Every call goes through internal/awscall: Identity Center calls, read or
+// write, share one adaptive limiter per instance (AWS allows about 20 calls
+// per second, shared), and Identity Store calls have their own. A create
+// whose outcome is unknown (the connection broke after it was sent) is
+// checked against AWS before it is sent again, so an interrupted run never
+// creates a duplicate.
 package identitycenter
 
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"golang.org/x/time/rate"
 
-	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/retry"
-)
-
-// OwnerTagKey is the tag gatehouse puts on every permission set it creates,
-// so that a later run knows it may delete the set once the model drops it
-// (docs/adr/0001-ownership.md). The reader removes it from the tags it
-// reports and sets state.PermissionSet.Managed instead.
-const (
-	OwnerTagKey   = "gatehouse:managed-by"
-	OwnerTagValue = "gatehouse"
 )
 
 // Options tune the client. The zero value suits AWS's published quotas.
@@ -116,19 +99,18 @@ type Instance struct {
 // Client reads and writes one Identity Center instance. It is safe for
 // concurrent use.
 type Client struct {
-	sso      *ssoadmin.Client
-	store    *identitystore.Client
-	opts     Options
-	region   string
-	idc      *rate.Limiter
-	storeLim *rate.Limiter
-	inflight chan struct{}
+	sso    *ssoadmin.Client
+	store  *identitystore.Client
+	opts   Options
+	region string
+	// idc and idstore pace and retry the calls (internal/awscall).
+	idc, idstore *awscall.Service
+	stats        *awscall.Stats
 
 	// Instance is set by Discover (or by the caller, for a saved plan).
 	Instance Instance
 
-	mu    sync.Mutex
-	stats Stats
+	mu sync.Mutex
 	// memberships maps group ID + "/" + user ID to membership IDs, from the
 	// last read, so that removing a member costs no lookup.
 	memberships map[string][]string
@@ -137,70 +119,41 @@ type Client struct {
 }
 
 // New returns a client using cfg's credentials, region and endpoints. The
-// SDK's own retries are turned off: the client retries what is safe itself.
-func New(cfg aws.Config, opts Options) *Client {
+// SDK's own retries are turned off: internal/awscall retries what is safe.
+// Calls are counted in stats (a new counter when nil), which the caller may
+// share with other adapters.
+func New(cfg aws.Config, opts Options, stats ...*awscall.Stats) *Client {
 	opts = opts.withDefaults()
-	noRetry := func(r *aws.Retryer) { *r = aws.NopRetryer{} }
+	st := awscall.NewStats()
+	if len(stats) > 0 && stats[0] != nil {
+		st = stats[0]
+	}
+	pol := awscall.Policy{MaxAttempts: opts.MaxAttempts, MaxTransient: 3, BaseDelay: opts.BaseDelay, MaxDelay: opts.MaxDelay}
+	inflight := opts.Concurrency
+	idc := awscall.NewService("sso-admin", float64(opts.Rate), inflight, st)
+	idc.Limiter = awscall.NewLimiter(float64(opts.Rate), opts.Burst)
+	idc.Policy, idc.EndpointVariable = pol, "AWS_ENDPOINT_URL_SSO_ADMIN"
+	store := awscall.NewService("identitystore", float64(opts.StoreRate), inflight, st)
+	store.Limiter = awscall.NewLimiter(float64(opts.StoreRate), opts.Burst)
+	store.Policy, store.EndpointVariable = pol, "AWS_ENDPOINT_URL_IDENTITYSTORE"
 	return &Client{
-		sso:         ssoadmin.NewFromConfig(cfg, func(o *ssoadmin.Options) { noRetry(&o.Retryer) }),
-		store:       identitystore.NewFromConfig(cfg, func(o *identitystore.Options) { noRetry(&o.Retryer) }),
+		sso:         ssoadmin.NewFromConfig(cfg, func(o *ssoadmin.Options) { awscall.NoSDKRetries(&o.Retryer) }),
+		store:       identitystore.NewFromConfig(cfg, func(o *identitystore.Options) { awscall.NoSDKRetries(&o.Retryer) }),
 		opts:        opts,
 		region:      cfg.Region,
-		idc:         rate.NewLimiter(opts.Rate, opts.Burst),
-		storeLim:    rate.NewLimiter(opts.StoreRate, opts.Burst),
-		inflight:    make(chan struct{}, opts.Concurrency),
-		stats:       Stats{Calls: map[string]int{}},
+		idc:         idc,
+		idstore:     store,
+		stats:       st,
 		memberships: map[string][]string{},
 		typical:     map[string]time.Duration{},
 	}
 }
 
-// Stats is what the client's calls cost so far.
-type Stats struct {
-	// Calls counts attempts by service:operation, e.g. "sso-admin:ListPermissionSets".
-	Calls map[string]int
-	// Throttled counts throttling and conflict answers that were retried.
-	Throttled int
-	// Retried counts every retried attempt, whatever the reason.
-	Retried int
-}
-
-// Total is the number of calls made.
-func (s Stats) Total() int {
-	n := 0
-	for _, v := range s.Calls {
-		n += v
-	}
-	return n
-}
-
-// Operations returns the operations called, sorted.
-func (s Stats) Operations() []string {
-	ops := make([]string, 0, len(s.Calls))
-	for k := range s.Calls {
-		ops = append(ops, k)
-	}
-	sort.Strings(ops)
-	return ops
-}
-
-// Stats returns a copy of the counters.
-func (c *Client) Stats() Stats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := Stats{Calls: make(map[string]int, len(c.stats.Calls)), Throttled: c.stats.Throttled, Retried: c.stats.Retried}
-	for k, v := range c.stats.Calls {
-		out.Calls[k] = v
-	}
-	return out
-}
+// Stats returns a copy of the call counters.
+func (c *Client) Stats() awscall.Snapshot { return c.stats.Snapshot() }
 
 // ResetStats zeroes the counters (benchmarks measure one phase at a time).
-func (c *Client) ResetStats() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.stats = Stats{Calls: map[string]int{}}
-}
+func (c *Client) ResetStats() { c.stats.Reset() }
 
 type service int
 
@@ -216,85 +169,24 @@ func (s service) String() string {
 	return "sso-admin"
 }
 
-// mode says what may be retried besides throttling and transient conflicts.
-type mode int
+// mode says what may be retried besides throttling (awscall.Mode).
+type mode = awscall.Mode
 
 const (
-	// read: transport and server errors too.
-	read mode = iota
-	// idempotent: a write that may be sent twice (put, attach, delete,
-	// provision); retried like a read.
-	idempotent
-	// create: a write that could duplicate; nothing else is retried, and an
-	// unknown outcome (transport or server error) is returned wrapping
-	// errUnknownOutcome for the caller to check before sending it again.
-	create
+	read       = awscall.Read
+	idempotent = awscall.Idempotent
+	create     = awscall.Create
 )
 
-// errUnknownOutcome marks a write that may or may not have happened.
-var errUnknownOutcome = errors.New("the request may or may not have been carried out")
-
-// call runs one AWS operation within the limits, retrying what is safe.
-// what names the object for error messages ("permission set ReadOnly").
+// call runs one AWS operation through the instance's or the Identity
+// Store's awscall.Service. what names the object for error messages
+// ("permission set ReadOnly").
 func call[T any](ctx context.Context, c *Client, svc service, op, what string, m mode, fn func(context.Context) (T, error)) (T, error) {
-	var zero T
-	lim := c.idc
+	s := c.idc
 	if svc == svcStore {
-		lim = c.storeLim
+		s = c.idstore
 	}
-	for attempt := 1; ; attempt++ {
-		select {
-		case c.inflight <- struct{}{}:
-		case <-ctx.Done():
-			return zero, ctx.Err()
-		}
-		err := lim.Wait(ctx)
-		if err != nil {
-			<-c.inflight
-			return zero, err
-		}
-		c.count(svc, op)
-		out, err := fn(ctx)
-		<-c.inflight
-		if err == nil {
-			return out, nil
-		}
-		if ctx.Err() != nil {
-			return zero, ctx.Err()
-		}
-		retry, throttled := retryable(err, m)
-		if !retry || attempt >= c.opts.MaxAttempts || (!throttled && attempt >= 3) {
-			if m == create && (isTransport(err) || statusCode(err) >= 500) {
-				return zero, fmt.Errorf("%s %s: %w: %w", op, what, errUnknownOutcome, err)
-			}
-			return zero, explain(svc, op, what, attempt, err)
-		}
-		c.noteRetry(throttled)
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
-			return zero, err
-		}
-	}
-}
-
-func (c *Client) count(svc service, op string) {
-	c.mu.Lock()
-	c.stats.Calls[svc.String()+":"+op]++
-	c.mu.Unlock()
-}
-
-func (c *Client) noteRetry(throttled bool) {
-	c.mu.Lock()
-	c.stats.Retried++
-	if throttled {
-		c.stats.Throttled++
-	}
-	c.mu.Unlock()
-}
-
-func (c *Client) backoff(attempt int) time.Duration {
-	d := retry.Ceiling(c.opts.BaseDelay, c.opts.MaxDelay, min(attempt-1, 16))
-	// Full jitter spreads the retries of many workers throttled at once.
-	return retry.Jitter(d) + 1
+	return awscall.Do(ctx, s, awscall.Call{Op: op, What: what, Mode: m}, fn)
 }
 
 // sleep waits for d unless ctx ends first.
@@ -302,104 +194,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 	return retry.Sleep(ctx, d)
 }
 
-// retryable classifies err: retry says to try again, throttled that AWS
-// asked the caller to slow down (these get many more attempts).
-func retryable(err error, m mode) (retry, throttled bool) {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch code := ae.ErrorCode(); {
-		case isThrottleCode(code):
-			return true, true
-		case code == "ConflictException" && transientConflict(ae.ErrorMessage()):
-			return true, true
-		case m != create && (code == "InternalServerException" || code == "InternalFailure" || code == "ServiceUnavailable"):
-			return true, false
-		}
-		return false, false
-	}
-	if m != create && (isTransport(err) || statusCode(err) >= 500) {
-		return true, false
-	}
-	return false, false
-}
+// unknown reports a create whose outcome is unknown.
+func unknown(err error) bool { return errors.Is(err, awscall.ErrUnknownOutcome) }
 
-func isThrottleCode(code string) bool {
-	switch code {
-	case "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown":
-		return true
-	}
-	return false
-}
-
-// transientConflict tells "there is a conflicting operation in process" (try
-// again later) from a permanent conflict such as "already exists", which
-// retrying would never fix.
-func transientConflict(msg string) bool {
-	m := strings.ToLower(msg)
-	return strings.Contains(m, "conflicting operation") || strings.Contains(m, "in process") ||
-		strings.Contains(m, "in progress") || strings.Contains(m, "try again")
-}
-
-func statusCode(err error) int {
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) && re.Response != nil {
-		return re.Response.StatusCode
-	}
-	return 0
-}
-
-// isTransport reports an error below HTTP: the request may not have reached
-// AWS, or its answer never came back.
-func isTransport(err error) bool {
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return true
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "connection reset") || strings.Contains(msg, "EOF") ||
-		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection refused")
-}
-
-func errorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}
-
-// explain turns an SDK error into one that names the operation and the
-// object, with a hint for the errors people can fix.
-func explain(svc service, op, what string, attempts int, err error) error {
-	wrapped := fmt.Errorf("%s %s: %w", op, what, err)
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch code := ae.ErrorCode(); {
-		case isThrottleCode(code), code == "ConflictException" && transientConflict(ae.ErrorMessage()):
-			return hint.Wrap(fmt.Errorf("%s %s: still refused after %d attempts: %w", op, what, attempts, err),
-				"another tool may be using the instance's quota; run again later (the next run picks up where this one stopped)")
-		case code == "AccessDeniedException" || code == "AccessDenied":
-			return hint.Wrap(wrapped, fmt.Sprintf("the credentials need %s permissions on the Identity Center instance; use the management account or the delegated administrator", svc))
-		case code == "UnrecognizedClientException" || code == "InvalidClientTokenId" || code == "InvalidSignatureException" ||
-			code == "ExpiredToken" || code == "ExpiredTokenException" || code == "InvalidAccessKeyId":
-			return hint.Wrap(fmt.Errorf("%s %s: the AWS credentials were rejected (%s)", op, what, code),
-				"check --profile, or refresh expired credentials (e.g. aws sso login) and run again")
-		}
-		return wrapped
-	}
-	if strings.Contains(err.Error(), "failed to retrieve credentials") || strings.Contains(err.Error(), "get credentials") {
-		return hint.Wrap(fmt.Errorf("%s %s: no usable AWS credentials: %w", op, what, err),
-			"pass --profile, set AWS_PROFILE, or export credentials for the management account")
-	}
-	if isTransport(err) {
-		return hint.Wrap(wrapped, "check the network and the endpoint (AWS_ENDPOINT_URL_SSO_ADMIN, AWS_ENDPOINT_URL_IDENTITYSTORE)")
-	}
-	if statusCode(err) >= 500 {
-		return hint.Wrap(wrapped, "the service failed; run again later")
-	}
-	return wrapped
-}
+func errorCode(err error) string { return awscall.Code(err) }

@@ -2,9 +2,7 @@ package identitycenter
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -18,60 +16,6 @@ import (
 )
 
 func apiErr(code, msg string) error { return &smithy.GenericAPIError{Code: code, Message: msg} }
-
-func TestRetryable(t *testing.T) {
-	netErr := &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}
-	tests := []struct {
-		name             string
-		err              error
-		m                mode
-		retry, throttled bool
-	}{
-		{"throttling", apiErr("ThrottlingException", "Rate exceeded"), create, true, true},
-		{"too many requests", apiErr("TooManyRequestsException", ""), read, true, true},
-		{"transient conflict", apiErr("ConflictException", "There is a conflicting operation in process. Please try again later."), create, true, true},
-		{"already exists is permanent", apiErr("ConflictException", "PermissionSet with name X already exists"), create, false, false},
-		{"access denied", apiErr("AccessDeniedException", ""), read, false, false},
-		{"validation", apiErr("ValidationException", "bad"), idempotent, false, false},
-		{"server error, read", apiErr("InternalServerException", ""), read, true, false},
-		{"server error, idempotent write", apiErr("InternalServerException", ""), idempotent, true, false},
-		{"server error, create: unknown outcome, not retried", apiErr("InternalServerException", ""), create, false, false},
-		{"transport, read", netErr, read, true, false},
-		{"transport, create", netErr, create, false, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			retry, throttled := retryable(fmt.Errorf("wrapped: %w", tt.err), tt.m)
-			if retry != tt.retry || throttled != tt.throttled {
-				t.Errorf("retryable = %v, %v; want %v, %v", retry, throttled, tt.retry, tt.throttled)
-			}
-		})
-	}
-}
-
-func TestExplain(t *testing.T) {
-	tests := []struct {
-		name, msg, hint string
-		err             error
-	}{
-		{"rejected credentials", "ListInstances in us-east-1: the AWS credentials were rejected (ExpiredTokenException)", "refresh expired credentials", apiErr("ExpiredTokenException", "The security token included in the request is expired")},
-		{"access denied", "ListInstances in us-east-1: api error AccessDeniedException: no", "the credentials need sso-admin permissions", apiErr("AccessDeniedException", "no")},
-		{"throttled to the end", "ListInstances in us-east-1: still refused after 12 attempts", "another tool may be using the instance's quota", apiErr("ThrottlingException", "Rate exceeded")},
-		{"no credentials", "ListInstances in us-east-1: no usable AWS credentials", "pass --profile", errors.New("get identity: get credentials: failed to refresh cached credentials")},
-		{"other", "ListInstances in us-east-1: api error ValidationException: bad", "", apiErr("ValidationException", "bad")},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := explain(svcSSO, "ListInstances", "in us-east-1", 12, tt.err)
-			if !strings.HasPrefix(err.Error(), tt.msg) {
-				t.Errorf("message = %q, want it to start with %q", err, tt.msg)
-			}
-			if h := hint.Of(err); !strings.Contains(h, tt.hint) || (tt.hint == "") != (h == "") {
-				t.Errorf("hint = %q, want one containing %q", h, tt.hint)
-			}
-		})
-	}
-}
 
 // TestThrottlingIsRetried puts the client behind a proxy answering
 // ThrottlingException beyond 5 calls a second and reads with a client

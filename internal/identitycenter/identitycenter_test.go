@@ -20,7 +20,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awstest"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/motoserver"
-	"github.com/gatehouse-dev/gatehouse/internal/plan"
 	"github.com/gatehouse-dev/gatehouse/internal/sandbox"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
@@ -69,15 +68,15 @@ func TestDiscover(t *testing.T) {
 func TestWriteThenRead(t *testing.T) {
 	c, _ := newClient(t)
 	ctx := context.Background()
-	alice, err := c.CreateUser(ctx, plan.User{UserName: "alice", DisplayName: "Alice Doe", GivenName: "Alice", FamilyName: "Doe", Email: "alice@example.com"})
+	alice, err := c.CreateUser(ctx, state.User{UserName: "alice", DisplayName: "Alice Doe", GivenName: "Alice", FamilyName: "Doe", Email: "alice@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob, err := c.CreateUser(ctx, plan.User{UserName: "bob", DisplayName: "Bob Roe", GivenName: "Bob", FamilyName: "Roe"})
+	bob, err := c.CreateUser(ctx, state.User{UserName: "bob", DisplayName: "Bob Roe", GivenName: "Bob", FamilyName: "Roe"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := c.CreateGroup(ctx, plan.Group{DisplayName: "Engineers", Description: "All engineers"})
+	eng, err := c.CreateGroup(ctx, state.Group{DisplayName: "Engineers", Description: "All engineers"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,12 +86,12 @@ func TestWriteThenRead(t *testing.T) {
 	if err := c.AddMember(ctx, eng, bob); err != nil {
 		t.Fatal(err)
 	}
-	ps := plan.PermissionSet{
+	ps := state.PermissionSet{
 		Name: "ReadOnly", Description: "read", SessionDuration: "PT8H", RelayState: "https://console.aws.amazon.com/",
 		ManagedPolicies:         []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
-		CustomerManagedPolicies: []plan.PolicyRef{{Name: "Extra", Path: "/team/"}},
+		CustomerManagedPolicies: []state.PolicyRef{{Name: "Extra", Path: "/team/"}},
 		InlinePolicy:            `{"Statement":[{"Action":"s3:GetObject","Effect":"Allow","Resource":"*"}],"Version":"2012-10-17"}`,
-		PermissionsBoundary:     &plan.Boundary{CustomerManaged: &plan.PolicyRef{Name: "Boundary", Path: "/"}},
+		PermissionsBoundary:     &state.Boundary{CustomerManaged: &state.PolicyRef{Name: "Boundary", Path: "/"}},
 		Tags:                    map[string]string{"team": "platform"},
 	}
 	arn, err := c.CreatePermissionSet(ctx, ps)
@@ -250,18 +249,18 @@ func TestLostResponsesCreateNoDuplicate(t *testing.T) {
 	if _, err := c.Discover(ctx, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	uid, err := c.CreateUser(ctx, plan.User{UserName: "alice", DisplayName: "A", GivenName: "A", FamilyName: "D"})
+	uid, err := c.CreateUser(ctx, state.User{UserName: "alice", DisplayName: "A", GivenName: "A", FamilyName: "D"})
 	if err != nil {
 		t.Fatalf("CreateUser after a lost answer: %v", err)
 	}
-	gid, err := c.CreateGroup(ctx, plan.Group{DisplayName: "Eng"})
+	gid, err := c.CreateGroup(ctx, state.Group{DisplayName: "Eng"})
 	if err != nil {
 		t.Fatalf("CreateGroup after a lost answer: %v", err)
 	}
 	if err := c.AddMember(ctx, gid, uid); err != nil {
 		t.Fatalf("AddMember after a lost answer: %v", err)
 	}
-	arn, err := c.CreatePermissionSet(ctx, plan.PermissionSet{Name: "RO", SessionDuration: "PT1H"})
+	arn, err := c.CreatePermissionSet(ctx, state.PermissionSet{Name: "RO", SessionDuration: "PT1H"})
 	if err != nil {
 		t.Fatalf("CreatePermissionSet after a lost answer: %v", err)
 	}
@@ -306,7 +305,7 @@ func startProxy(t *testing.T, upstream string, rate int) *quotaproxy.Proxy {
 	return p
 }
 
-func planGroup(name string) plan.Group { return plan.Group{DisplayName: name} }
+func planGroup(name string) state.Group { return state.Group{DisplayName: name} }
 
 // TestAsynchronousCreation makes assignment creation asynchronous as on AWS
 // (moto finishes at once, so the proxy holds each creation IN_PROGRESS) and
@@ -334,7 +333,7 @@ func TestAsynchronousCreation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	arn, err := c.CreatePermissionSet(ctx, plan.PermissionSet{Name: "RO", SessionDuration: "PT1H"})
+	arn, err := c.CreatePermissionSet(ctx, state.PermissionSet{Name: "RO", SessionDuration: "PT1H"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,33 +365,33 @@ func TestAsynchronousCreation(t *testing.T) {
 func TestUpdatesInPlace(t *testing.T) {
 	c, _ := newClient(t)
 	ctx := context.Background()
-	alice, err := c.CreateUser(ctx, plan.User{UserName: "alice", DisplayName: "Alice", GivenName: "Alice", FamilyName: "Doe"})
+	alice, err := c.CreateUser(ctx, state.User{UserName: "alice", DisplayName: "Alice", GivenName: "Alice", FamilyName: "Doe"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := c.CreateGroup(ctx, plan.Group{DisplayName: "Engineers"})
+	eng, err := c.CreateGroup(ctx, state.Group{DisplayName: "Engineers"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := c.AddMember(ctx, eng, alice); err != nil {
 		t.Fatal(err)
 	}
-	before := plan.PermissionSet{Name: "Dev", SessionDuration: "PT1H",
-		PermissionsBoundary: &plan.Boundary{ManagedPolicyARN: "arn:aws:iam::aws:policy/PowerUserAccess"},
+	before := state.PermissionSet{Name: "Dev", SessionDuration: "PT1H",
+		PermissionsBoundary: &state.Boundary{ManagedPolicyARN: "arn:aws:iam::aws:policy/PowerUserAccess"},
 		Tags:                map[string]string{"team": "platform", "old": "x"}}
 	arn, err := c.CreatePermissionSet(ctx, before)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	if err := c.UpdateUser(ctx, alice, plan.User{UserName: "alice", DisplayName: "Alice Liddell", GivenName: "Alicia", FamilyName: "Liddell", Email: "alice@example.com"}); err != nil {
+	if err := c.UpdateUser(ctx, alice, state.User{UserName: "alice", DisplayName: "Alice Liddell", GivenName: "Alicia", FamilyName: "Liddell", Email: "alice@example.com"}); err != nil {
 		t.Fatalf("UpdateUser: %v", err)
 	}
-	if err := c.UpdateGroup(ctx, eng, plan.Group{DisplayName: "Engineers", Description: "All engineers"}); err != nil {
+	if err := c.UpdateGroup(ctx, eng, state.Group{DisplayName: "Engineers", Description: "All engineers"}); err != nil {
 		t.Fatalf("UpdateGroup: %v", err)
 	}
 	after := before
-	after.PermissionsBoundary = &plan.Boundary{CustomerManaged: &plan.PolicyRef{Name: "DevBoundary", Path: "/team/"}}
+	after.PermissionsBoundary = &state.Boundary{CustomerManaged: &state.PolicyRef{Name: "DevBoundary", Path: "/team/"}}
 	after.Tags = map[string]string{"team": "security", "new": "y"}
 	if err := c.UpdatePermissionSet(ctx, arn, before, after); err != nil {
 		t.Fatalf("UpdatePermissionSet: %v", err)

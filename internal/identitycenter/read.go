@@ -136,9 +136,6 @@ func (r *reader) permissionSet(ctx context.Context, arn string) (state.Permissio
 		d := out.PermissionSet
 		ps.Name, ps.Description = aws.ToString(d.Name), aws.ToString(d.Description)
 		ps.SessionDuration, ps.RelayState = aws.ToString(d.SessionDuration), aws.ToString(d.RelayState)
-		if ps.SessionDuration == "" {
-			ps.SessionDuration = "PT1H"
-		}
 		return nil
 	})
 	g.Go(func() error {
@@ -234,9 +231,9 @@ func (r *reader) permissionSet(ctx context.Context, arn string) (state.Permissio
 		}
 	}
 	ps.InlinePolicy = inline
-	if v, ok := tags[OwnerTagKey]; ok && v == OwnerTagValue {
+	if v, ok := tags[state.OwnerTagKey]; ok && v == state.OwnerTagValue {
 		ps.Managed = true
-		delete(tags, OwnerTagKey)
+		delete(tags, state.OwnerTagKey)
 	}
 	if len(tags) > 0 {
 		ps.Tags = tags
@@ -426,9 +423,8 @@ func (r *reader) assemble() (*state.State, error) {
 				members = append(members, name)
 			}
 		}
-		sort.Strings(members)
-		sg.Members = compact(members)
-		s.Groups[sg.DisplayName] = sg
+		sg.Members = members
+		s.Groups[sg.DisplayName] = sg.Normalize()
 	}
 	setNames := map[string]string{}
 	for _, ps := range r.sets {
@@ -436,10 +432,9 @@ func (r *reader) assemble() (*state.State, error) {
 			return nil, hint.Wrap(fmt.Errorf("two permission sets are named %s (%s and %s)", ps.Name, prev.ARN, ps.ARN),
 				"gatehouse matches permission sets by name: delete or rename one of them in the IAM Identity Center console")
 		}
-		s.PermissionSets[ps.Name] = ps
+		s.PermissionSets[ps.Name] = ps.Normalize()
 		setNames[ps.ARN] = ps.Name
 	}
-	seen := map[state.Assignment]bool{}
 	for _, row := range r.rows {
 		name, ok := setNames[row.psARN]
 		if !ok {
@@ -447,13 +442,9 @@ func (r *reader) assemble() (*state.State, error) {
 			// emulator keeps them after DeletePermissionSet); nothing to do.
 			continue
 		}
-		a := state.Assignment{AccountID: row.accountID, PermissionSet: name, PrincipalType: row.principal.typ, PrincipalName: row.principal.name}
-		if !seen[a] {
-			seen[a] = true
-			s.Assignments = append(s.Assignments, a)
-		}
+		s.Assignments = append(s.Assignments, state.Assignment{AccountID: row.accountID, PermissionSet: name, PrincipalType: row.principal.typ, PrincipalName: row.principal.name})
 	}
-	state.SortAssignments(s.Assignments)
+	s.Assignments = state.SortAssignments(s.Assignments)
 	return s, nil
 }
 
@@ -470,11 +461,7 @@ func primaryEmail(es []idstypes.Email) string {
 }
 
 func policyRef(r ssotypes.CustomerManagedPolicyReference) state.PolicyRef {
-	path := aws.ToString(r.Path)
-	if path == "" {
-		path = "/"
-	}
-	return state.PolicyRef{Name: aws.ToString(r.Name), Path: path}
+	return state.PolicyRef{Name: aws.ToString(r.Name), Path: aws.ToString(r.Path)}.Normalize()
 }
 
 func boundary(b *ssotypes.PermissionsBoundary) *state.Boundary {

@@ -18,14 +18,13 @@ import (
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 
 	"github.com/gatehouse-dev/gatehouse/internal/apply"
-	"github.com/gatehouse-dev/gatehouse/internal/plan"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 var _ apply.Target = (*Client)(nil)
 
 // unknown reports a write whose outcome is unknown (see call).
-func unknown(err error) bool { return errors.Is(err, errUnknownOutcome) }
 
 // createChecked sends a create at most once more after an unknown outcome,
 // and only when find says the object does not exist; find also resolves a
@@ -54,7 +53,7 @@ func createChecked(ctx context.Context, create func(context.Context) (string, er
 // --- Identity Store users and groups ---
 
 // CreateUser creates an Identity Store user and returns its ID.
-func (c *Client) CreateUser(ctx context.Context, u plan.User) (string, error) {
+func (c *Client) CreateUser(ctx context.Context, u state.User) (string, error) {
 	store := c.Instance.IdentityStoreID
 	in := &identitystore.CreateUserInput{
 		IdentityStoreId: &store,
@@ -96,7 +95,7 @@ func (c *Client) userID(ctx context.Context, userName string) (string, bool, err
 }
 
 // UpdateUser sets every attribute gatehouse manages on the user.
-func (c *Client) UpdateUser(ctx context.Context, id string, u plan.User) error {
+func (c *Client) UpdateUser(ctx context.Context, id string, u state.User) error {
 	store := c.Instance.IdentityStoreID
 	ops := []idstypes.AttributeOperation{
 		{AttributePath: aws.String("displayName"), AttributeValue: idsdoc.NewLazyDocument(u.DisplayName)},
@@ -123,7 +122,7 @@ func (c *Client) DeleteUser(ctx context.Context, id string) error {
 }
 
 // CreateGroup creates an Identity Store group and returns its ID.
-func (c *Client) CreateGroup(ctx context.Context, g plan.Group) (string, error) {
+func (c *Client) CreateGroup(ctx context.Context, g state.Group) (string, error) {
 	store := c.Instance.IdentityStoreID
 	in := &identitystore.CreateGroupInput{IdentityStoreId: &store, DisplayName: aws.String(g.DisplayName)}
 	if g.Description != "" {
@@ -160,7 +159,7 @@ func (c *Client) groupID(ctx context.Context, name string) (string, bool, error)
 }
 
 // UpdateGroup sets the group's description.
-func (c *Client) UpdateGroup(ctx context.Context, id string, g plan.Group) error {
+func (c *Client) UpdateGroup(ctx context.Context, id string, g state.Group) error {
 	store := c.Instance.IdentityStoreID
 	_, err := call(ctx, c, svcStore, "UpdateGroup", "group "+g.DisplayName, idempotent, func(ctx context.Context) (*identitystore.UpdateGroupOutput, error) {
 		return c.store.UpdateGroup(ctx, &identitystore.UpdateGroupInput{IdentityStoreId: &store, GroupId: &id, Operations: []idstypes.AttributeOperation{
@@ -255,8 +254,8 @@ func (c *Client) membershipIDs(ctx context.Context, groupID, userID string) ([]s
 
 // CreatePermissionSet creates a permission set tagged as made by gatehouse
 // and gives it every attribute and policy of ps.
-func (c *Client) CreatePermissionSet(ctx context.Context, ps plan.PermissionSet) (string, error) {
-	tags := []ssotypes.Tag{{Key: aws.String(OwnerTagKey), Value: aws.String(OwnerTagValue)}}
+func (c *Client) CreatePermissionSet(ctx context.Context, ps state.PermissionSet) (string, error) {
+	tags := []ssotypes.Tag{{Key: aws.String(state.OwnerTagKey), Value: aws.String(state.OwnerTagValue)}}
 	for _, k := range slices.Sorted(maps.Keys(ps.Tags)) {
 		tags = append(tags, ssotypes.Tag{Key: aws.String(k), Value: aws.String(ps.Tags[k])})
 	}
@@ -265,7 +264,7 @@ func (c *Client) CreatePermissionSet(ctx context.Context, ps plan.PermissionSet)
 		Name:        aws.String(ps.Name),
 		// Always sent: AWS defaults to PT1H, and moto stores a number that
 		// breaks the SDK when it is left out.
-		SessionDuration: aws.String(sessionDuration(ps.SessionDuration)),
+		SessionDuration: aws.String(ps.SessionDuration),
 		Description:     optional(ps.Description),
 		RelayState:      optional(ps.RelayState),
 		Tags:            tags,
@@ -285,7 +284,7 @@ func (c *Client) CreatePermissionSet(ctx context.Context, ps plan.PermissionSet)
 	if err != nil {
 		return "", err
 	}
-	empty := plan.PermissionSet{Name: ps.Name, SessionDuration: ps.SessionDuration, Description: ps.Description, RelayState: ps.RelayState, Tags: ps.Tags}
+	empty := state.PermissionSet{Name: ps.Name, SessionDuration: ps.SessionDuration, Description: ps.Description, RelayState: ps.RelayState, Tags: ps.Tags}
 	if err := c.UpdatePermissionSet(ctx, arn, empty, ps); err != nil {
 		return arn, err
 	}
@@ -327,14 +326,14 @@ func (c *Client) findPermissionSet(ctx context.Context, name string) (string, bo
 // attributes (all three together, since AWS clears a relay state left out),
 // the inline policy, managed and customer-managed policies, the boundary
 // and the tags.
-func (c *Client) UpdatePermissionSet(ctx context.Context, arn string, before, after plan.PermissionSet) error {
+func (c *Client) UpdatePermissionSet(ctx context.Context, arn string, before, after state.PermissionSet) error {
 	what := "permission set " + after.Name
 	inst := &c.Instance.ARN
 	psARN := aws.String(arn)
-	if before.Description != after.Description || !plan.SameDuration(before.SessionDuration, after.SessionDuration) || before.RelayState != after.RelayState {
+	if before.Description != after.Description || before.SessionDuration != after.SessionDuration || before.RelayState != after.RelayState {
 		_, err := call(ctx, c, svcSSO, "UpdatePermissionSet", what, idempotent, func(ctx context.Context) (*ssoadmin.UpdatePermissionSetOutput, error) {
 			return c.sso.UpdatePermissionSet(ctx, &ssoadmin.UpdatePermissionSetInput{InstanceArn: inst, PermissionSetArn: psARN,
-				Description: optional(after.Description), SessionDuration: aws.String(sessionDuration(after.SessionDuration)), RelayState: optional(after.RelayState)})
+				Description: optional(after.Description), SessionDuration: aws.String(after.SessionDuration), RelayState: optional(after.RelayState)})
 		})
 		if err != nil {
 			return err
@@ -397,7 +396,7 @@ func (c *Client) UpdatePermissionSet(ctx context.Context, arn string, before, af
 	return c.setTags(ctx, what, arn, before.Tags, after.Tags)
 }
 
-func (c *Client) setBoundary(ctx context.Context, what, arn string, b *plan.Boundary) error {
+func (c *Client) setBoundary(ctx context.Context, what, arn string, b *state.Boundary) error {
 	inst, psARN := &c.Instance.ARN, aws.String(arn)
 	var err error
 	if b == nil {
@@ -431,7 +430,7 @@ func (c *Client) setTags(ctx context.Context, what, arn string, before, after ma
 	}
 	var remove []string
 	for _, k := range slices.Sorted(maps.Keys(before)) {
-		if _, ok := after[k]; !ok && k != OwnerTagKey {
+		if _, ok := after[k]; !ok && k != state.OwnerTagKey {
 			remove = append(remove, k)
 		}
 	}
@@ -680,19 +679,8 @@ func optional(s string) *string {
 	return aws.String(s)
 }
 
-func sessionDuration(d string) string {
-	if d == "" {
-		return "PT1H"
-	}
-	return d
-}
-
-func sdkRef(r plan.PolicyRef) *ssotypes.CustomerManagedPolicyReference {
-	path := r.Path
-	if path == "" {
-		path = "/"
-	}
-	return &ssotypes.CustomerManagedPolicyReference{Name: aws.String(r.Name), Path: aws.String(path)}
+func sdkRef(r state.PolicyRef) *ssotypes.CustomerManagedPolicyReference {
+	return &ssotypes.CustomerManagedPolicyReference{Name: aws.String(r.Name), Path: aws.String(r.Path)}
 }
 
 func setMinus(a, b []string) []string {
@@ -710,18 +698,13 @@ func setMinus(a, b []string) []string {
 	return out
 }
 
-func refMinus(a, b []plan.PolicyRef) []plan.PolicyRef {
-	key := func(r plan.PolicyRef) string {
-		if r.Path == "" {
-			return "/" + r.Name
-		}
-		return r.Path + r.Name
-	}
+func refMinus(a, b []state.PolicyRef) []state.PolicyRef {
+	key := func(r state.PolicyRef) string { return r.String() }
 	in := map[string]bool{}
 	for _, x := range b {
 		in[key(x)] = true
 	}
-	var out []plan.PolicyRef
+	var out []state.PolicyRef
 	for _, x := range a {
 		if !in[key(x)] {
 			out = append(out, x)

@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gatehouse-dev/gatehouse/internal/plan"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
@@ -368,7 +367,7 @@ func (w *writer) assignments() {
 // modelDuration writes an ISO 8601 session duration as the model does
 // ("8h", "1h30m"); the default of one hour is left out.
 func modelDuration(iso string) string {
-	secs, ok := plan.Seconds(iso)
+	secs, ok := state.Seconds(iso)
 	if !ok {
 		return scalar(iso)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gatehouse-dev/gatehouse/internal/expand"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
 	"github.com/gatehouse-dev/gatehouse/internal/plan"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
@@ -84,7 +85,7 @@ func TestImportPlansClean(t *testing.T) {
 	if len(probs) > 0 {
 		t.Fatalf("the imported model is not valid:\n%v\n%s", probs, res.YAML)
 	}
-	desired, err := state.Desired(m, org())
+	desired, err := expand.Desired(m, org())
 	if err != nil {
 		t.Fatalf("expanding the imported model: %v", err)
 	}

@@ -248,12 +248,15 @@ type Role struct {
 	Trust           []TrustEntry
 	CanAssume       []RoleRef
 	ManagedPolicies []string
-	InlinePolicy    string        // compact JSON; "" when none
-	MaxSession      time.Duration // 0 means 1h
-	Conditions      Conditions    // applied to every trust entry
-	Tags            map[string]string
-	Adopt           bool // take over a same-named role not made by gatehouse
-	Pos             Pos
+	InlinePolicy    string // compact JSON; "" when none
+	// PermissionsBoundary caps what the role may do: an AWS managed policy,
+	// or a customer-managed policy resolved in each account the role is in.
+	PermissionsBoundary *Boundary
+	MaxSession          time.Duration // 0 means 1h
+	Conditions          Conditions    // applied to every trust entry
+	Tags                map[string]string
+	Adopt               bool // take over a same-named role not made by gatehouse
+	Pos                 Pos
 }
 
 // Account returns the account with the given name.

@@ -20,7 +20,7 @@ var (
 	boundaryKeys       = []string{"managed_policy", "customer_managed_policy"}
 	assignmentKeys     = []string{"groups", "users", "permission_sets", "accounts"}
 	selectorKeys       = []string{"all", "names", "ou", "tags", "exclude"}
-	roleKeys           = []string{"description", "path", "accounts", "trust", "can_assume", "managed_policies", "inline_policy", "max_session", "conditions", "tags", "adopt"}
+	roleKeys           = []string{"description", "path", "accounts", "trust", "can_assume", "managed_policies", "inline_policy", "permissions_boundary", "max_session", "conditions", "tags", "adopt"}
 	trustKeys          = []string{"account", "principal", "role", "permission_set", "tighten", "external_id", "mfa", "principal_org_id"}
 	conditionKeys      = []string{"external_id", "mfa", "principal_org_id"}
 )
@@ -351,6 +351,8 @@ func (d *decoder) decodeRole(name string, keyN, n ast.Node) Role {
 			r.ManagedPolicies, _ = d.strList(v, "managed_policies")
 		case "inline_policy":
 			r.InlinePolicy = d.policyJSON(v, "inline_policy")
+		case "permissions_boundary":
+			r.PermissionsBoundary = d.boundary(v)
 		case "max_session":
 			r.MaxSession = d.duration(v, "max_session")
 		case "conditions":

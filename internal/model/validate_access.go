@@ -58,20 +58,26 @@ func (v *validator) permissionSetPolicies(ps PermissionSet, p string) {
 		v.add(p+".managed_policies", "combine policies, or move permissions to inline_policy; note that above 10, each account it reaches also needs its IAM quota \"Managed policies attached to an IAM role\" raised",
 			"permission set %s has %d managed and customer managed policies; Identity Center allows %d", ps.Name, n, maxPermissionSetPolicies)
 	}
-	if b := ps.PermissionsBoundary; b != nil {
-		bp := p + ".permissions_boundary"
-		if b.ManagedPolicyARN != "" {
-			a, ok := parsePolicyARN(b.ManagedPolicyARN)
-			switch {
-			case !ok:
-				v.add(bp+".managed_policy", "write an AWS managed policy ARN such as arn:aws:iam::aws:policy/PowerUserAccess", "permissions boundary %q is not an IAM policy ARN", b.ManagedPolicyARN)
-			case a.Account != "aws":
-				v.add(bp+".managed_policy", fmt.Sprintf("write customer_managed_policy: {name: %s, path: %s}", a.Name, a.Path), "permissions boundary %s is a customer managed policy; name it with customer_managed_policy", b.ManagedPolicyARN)
-			}
+	v.boundary(p+".permissions_boundary", ps.PermissionsBoundary)
+}
+
+// boundary checks a permissions boundary: an AWS managed policy ARN, or a
+// customer-managed policy named by name and path.
+func (v *validator) boundary(bp string, b *Boundary) {
+	if b == nil {
+		return
+	}
+	if b.ManagedPolicyARN != "" {
+		a, ok := parsePolicyARN(b.ManagedPolicyARN)
+		switch {
+		case !ok:
+			v.add(bp+".managed_policy", "write an AWS managed policy ARN such as arn:aws:iam::aws:policy/PowerUserAccess", "permissions boundary %q is not an IAM policy ARN", b.ManagedPolicyARN)
+		case a.Account != "aws":
+			v.add(bp+".managed_policy", fmt.Sprintf("write customer_managed_policy: {name: %s, path: %s}", a.Name, a.Path), "permissions boundary %s is a customer managed policy; name it with customer_managed_policy", b.ManagedPolicyARN)
 		}
-		if b.CustomerManaged != nil {
-			v.policyRef(bp+".customer_managed_policy", *b.CustomerManaged)
-		}
+	}
+	if b.CustomerManaged != nil {
+		v.policyRef(bp+".customer_managed_policy", *b.CustomerManaged)
 	}
 }
 

@@ -40,6 +40,7 @@ func (v *validator) checkRoles() {
 				}
 			}
 		}
+		v.boundary(p+".permissions_boundary", r.PermissionsBoundary)
 		v.session(p+".max_session", "max_session of role "+r.Name, "IAM role sessions last from 1h to 12h", r.MaxSession)
 		if n := v.trustFloor(r); n > policy.TrustPolicyLimit {
 			v.add(p+".trust", fmt.Sprintf("trust fewer entries, or split the role; the quota \"Role trust policy length\" is adjustable up to %d in Service Quotas, and gatehouse checks against the default", policy.TrustPolicyMaxLimit),

@@ -292,6 +292,21 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
+			"role permissions boundary",
+			lines(
+				"version: 1",
+				"accounts: { a: { id: \"111111111111\" } }",
+				"roles:",
+				"  R1: { accounts: [a], trust: [{ account: a }], permissions_boundary: { managed_policy: arn:aws:iam::111111111111:policy/Fence } }",
+				"  R2: { accounts: [a], trust: [{ account: a }], permissions_boundary: { customer_managed_policy: { name: Fence, path: nope } } }",
+				"  R3: { accounts: [a], trust: [{ account: a }], permissions_boundary: { managed_policy: arn:aws:iam::aws:policy/PowerUserAccess } }",
+			),
+			[]string{
+				"4:89: permissions boundary arn:aws:iam::111111111111:policy/Fence is a customer managed policy; name it with customer_managed_policy",
+				`5:119: customer managed policy path "nope" is not an IAM path`,
+			},
+		},
+		{
 			"more than 20 policies in a permission set",
 			lines("version: 1", "permission_sets:", "  Big:", "    managed_policies: ["+policyARNs("aws", 15)+"]", "    customer_managed_policies: [c1, c2, c3, c4, c5, c6]"),
 			[]string{"4:23: permission set Big has 21 managed and customer managed policies; Identity Center allows 20"},

@@ -48,7 +48,7 @@ type Options struct {
 	BaseDelay time.Duration
 	MaxDelay  time.Duration
 	// SkipTags leaves account tags unread (one call per account saved) when
-	// nothing in the model looks at tags; see state.UsesTags.
+	// nothing in the model looks at tags; see expand.UsesTags.
 	SkipTags bool
 }
 

@@ -113,19 +113,19 @@ func (c *computer) principals() error {
 		want := c.desired.Users[name]
 		have, ok := c.live.Users[name]
 		if !ok {
-			c.add(Change{Address: UserAddress(name), Kind: KindUser, Action: Create, User: &Diff[User]{After: fromUser(want)}})
+			c.add(Change{Address: UserAddress(name), Kind: KindUser, Action: Create, User: &Diff[state.User]{After: object(want)}})
 			continue
 		}
 		fields := userFields(have, want)
 		if len(fields) > 0 {
-			after := fromUser(want)
+			after := object(want)
 			after.ID = have.ID
-			c.add(Change{Address: UserAddress(name), Kind: KindUser, Action: Update, Fields: fields, User: &Diff[User]{Before: fromUser(have), After: after}})
+			c.add(Change{Address: UserAddress(name), Kind: KindUser, Action: Update, Fields: fields, User: &Diff[state.User]{Before: object(have), After: after}})
 		}
 	}
 	for _, name := range sortedKeys(c.live.Users) {
 		if _, ok := c.desired.Users[name]; !ok {
-			c.leaveOrPrune(Change{Address: UserAddress(name), Kind: KindUser, User: &Diff[User]{Before: fromUser(c.live.Users[name])}}, pruneNote)
+			c.leaveOrPrune(Change{Address: UserAddress(name), Kind: KindUser, User: &Diff[state.User]{Before: object(c.live.Users[name])}}, pruneNote)
 		}
 	}
 
@@ -133,13 +133,13 @@ func (c *computer) principals() error {
 		want := c.desired.Groups[name]
 		have, ok := c.live.Groups[name]
 		if !ok {
-			c.add(Change{Address: GroupAddress(name), Kind: KindGroup, Action: Create, Group: &Diff[Group]{After: fromGroup(want)}})
+			c.add(Change{Address: GroupAddress(name), Kind: KindGroup, Action: Create, Group: &Diff[state.Group]{After: groupObject(want)}})
 		} else if have.Description != want.Description {
-			after := fromGroup(want)
+			after := groupObject(want)
 			after.ID = have.ID
 			c.add(Change{Address: GroupAddress(name), Kind: KindGroup, Action: Update,
 				Fields: []Field{{Name: "description", Before: have.Description, After: want.Description}},
-				Group:  &Diff[Group]{Before: fromGroup(have), After: after}})
+				Group:  &Diff[state.Group]{Before: groupObject(have), After: after}})
 		}
 		var liveMembers []string
 		if ok {
@@ -156,7 +156,7 @@ func (c *computer) principals() error {
 	}
 	for _, name := range sortedKeys(c.live.Groups) {
 		if _, ok := c.desired.Groups[name]; !ok {
-			c.leaveOrPrune(Change{Address: GroupAddress(name), Kind: KindGroup, Group: &Diff[Group]{Before: fromGroup(c.live.Groups[name])}}, pruneNote)
+			c.leaveOrPrune(Change{Address: GroupAddress(name), Kind: KindGroup, Group: &Diff[state.Group]{Before: groupObject(c.live.Groups[name])}}, pruneNote)
 		}
 	}
 	return nil
@@ -214,23 +214,23 @@ func (c *computer) permissionSets() {
 		want := c.desired.PermissionSets[name]
 		have, ok := c.live.PermissionSets[name]
 		if !ok {
-			c.add(Change{Address: PermissionSetAddress(name), Kind: KindPermissionSet, Action: Create, PermissionSet: &Diff[PermissionSet]{After: fromPermissionSet(want)}})
+			c.add(Change{Address: PermissionSetAddress(name), Kind: KindPermissionSet, Action: Create, PermissionSet: &Diff[state.PermissionSet]{After: permissionSetObject(want)}})
 			continue
 		}
 		fields := c.permissionSetFields(have, want)
 		if len(fields) == 0 {
 			continue
 		}
-		after := fromPermissionSet(want)
+		after := permissionSetObject(want)
 		after.ARN = have.ARN
 		if c.unread(UnreadTags) {
 			after.Tags = maps.Clone(have.Tags)
 		}
 		if c.unread(UnreadBoundary) {
-			after.PermissionsBoundary = fromPermissionSet(have).PermissionsBoundary
+			after.PermissionsBoundary = have.PermissionsBoundary
 		}
 		c.add(Change{Address: PermissionSetAddress(name), Kind: KindPermissionSet, Action: Update, Fields: fields,
-			PermissionSet: &Diff[PermissionSet]{Before: fromPermissionSet(have), After: after}})
+			PermissionSet: &Diff[state.PermissionSet]{Before: permissionSetObject(have), After: after}})
 		for _, f := range fields {
 			if f.Name != "tags" {
 				c.changedSets[name] = true
@@ -242,7 +242,7 @@ func (c *computer) permissionSets() {
 			continue
 		}
 		have := c.live.PermissionSets[name]
-		ch := Change{Address: PermissionSetAddress(name), Kind: KindPermissionSet, PermissionSet: &Diff[PermissionSet]{Before: fromPermissionSet(have)}}
+		ch := Change{Address: PermissionSetAddress(name), Kind: KindPermissionSet, PermissionSet: &Diff[state.PermissionSet]{Before: permissionSetObject(have)}}
 		if have.Managed {
 			ch.Action = Delete
 			ch.Reason = "created by gatehouse, no longer in the model"
@@ -261,19 +261,17 @@ func (c *computer) permissionSetFields(have, want state.PermissionSet) []Field {
 		}
 	}
 	add("description", have.Description, want.Description)
-	if !SameDuration(have.SessionDuration, want.SessionDuration) {
-		fs = append(fs, Field{Name: "session_duration", Before: have.SessionDuration, After: want.SessionDuration})
-	}
+	add("session_duration", have.SessionDuration, want.SessionDuration)
 	add("relay_state", have.RelayState, want.RelayState)
 	addList := func(name string, before, after []string) {
 		if b, a := strings.Join(before, ", "), strings.Join(after, ", "); b != a {
 			fs = append(fs, Field{Name: name, Before: b, After: a, Added: minus(after, before), Removed: minus(before, after)})
 		}
 	}
-	addList("managed_policies", sorted(have.ManagedPolicies), sorted(want.ManagedPolicies))
+	addList("managed_policies", have.ManagedPolicies, want.ManagedPolicies)
 	addList("customer_managed_policies", refList(have.CustomerManagedPolicies), refList(want.CustomerManagedPolicies))
 	if !c.unread(UnreadBoundary) {
-		add("permissions_boundary", fromPermissionSet(have).PermissionsBoundary.String(), fromPermissionSet(want).PermissionsBoundary.String())
+		add("permissions_boundary", have.PermissionsBoundary.String(), want.PermissionsBoundary.String())
 	}
 	if !policy.Equal(have.InlinePolicy, want.InlinePolicy) {
 		fs = append(fs, Field{Name: "inline_policy", Before: have.InlinePolicy, After: want.InlinePolicy})
@@ -329,16 +327,14 @@ func (c *computer) assignments() {
 	}
 	for _, a := range c.desired.Assignments {
 		if !have[a] {
-			pa := fromAssignment(a)
-			c.add(Change{Address: AssignmentAddress(*pa), Kind: KindAssignment, Action: Create, Assignment: &Diff[Assignment]{After: pa}})
+			c.add(Change{Address: AssignmentAddress(a), Kind: KindAssignment, Action: Create, Assignment: &Diff[state.Assignment]{After: object(a)}})
 		}
 	}
 	for _, a := range c.live.Assignments {
 		if want[a] {
 			continue
 		}
-		pa := fromAssignment(a)
-		ch := Change{Address: AssignmentAddress(*pa), Kind: KindAssignment, Assignment: &Diff[Assignment]{Before: pa}}
+		ch := Change{Address: AssignmentAddress(a), Kind: KindAssignment, Assignment: &Diff[state.Assignment]{Before: object(a)}}
 		if c.managedSet(a.PermissionSet) {
 			ch.Action = Delete
 			ch.Reason = "not in the model"
@@ -370,12 +366,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func sorted(s []string) []string {
-	out := slices.Clone(s)
-	sort.Strings(out)
-	return out
-}
-
 // minus returns the elements of a not in b, sorted.
 func minus(a, b []string) []string {
 	in := map[string]bool{}
@@ -395,11 +385,7 @@ func minus(a, b []string) []string {
 func refList(rs []state.PolicyRef) []string {
 	var parts []string
 	for _, r := range rs {
-		path := r.Path
-		if path == "" {
-			path = "/"
-		}
-		parts = append(parts, path+r.Name)
+		parts = append(parts, r.String())
 	}
 	sort.Strings(parts)
 	return parts

@@ -27,7 +27,7 @@ func (w *world) user(name string) *world {
 }
 
 func (w *world) group(name string, members ...string) *world {
-	w.s.Groups[name] = state.Group{DisplayName: name, Description: name + " team", Members: members, ID: "gid-" + name}
+	w.s.Groups[name] = state.Group{DisplayName: name, Description: name + " team", Members: members, ID: "gid-" + name}.Normalize()
 	return w
 }
 
@@ -36,7 +36,7 @@ func (w *world) ps(name string, edit ...func(*state.PermissionSet)) *world {
 	for _, e := range edit {
 		e(&p)
 	}
-	w.s.PermissionSets[name] = p
+	w.s.PermissionSets[name] = p.Normalize()
 	return w
 }
 
@@ -292,7 +292,7 @@ func TestComputeUpdateCarriesIDs(t *testing.T) {
 }
 
 func TestAddresses(t *testing.T) {
-	a := Assignment{AccountID: prod, PermissionSet: "ReadOnly", PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers"}
+	a := state.Assignment{AccountID: prod, PermissionSet: "ReadOnly", PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers"}
 	got := []Address{
 		AssignmentAddress(a), UserAddress("alice"), GroupAddress("Engineers"), MembershipAddress("Engineers", "alice"),
 		PermissionSetAddress("ReadOnly"), ProvisionAddress("ReadOnly", prod), RoleAddress(prod, "EngineerAccess"),

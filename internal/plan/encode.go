@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"strconv"
 
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
@@ -111,43 +109,4 @@ func sidesOf[T any](d *Diff[T]) sides {
 		return sides{}
 	}
 	return sides{set: true, before: d.Before != nil, after: d.After != nil}
-}
-
-var isoDuration = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
-
-// Seconds parses an ISO 8601 duration of hours, minutes and seconds such as
-// PT8H or PT1H30M, as Identity Center writes session durations.
-func Seconds(d string) (int, bool) {
-	m := isoDuration.FindStringSubmatch(d)
-	if m == nil || d == "PT" {
-		return 0, false
-	}
-	total := 0
-	for i, mult := range []int{3600, 60, 1} {
-		if m[i+1] != "" {
-			n, err := strconv.Atoi(m[i+1])
-			if err != nil {
-				return 0, false
-			}
-			total += n * mult
-		}
-	}
-	return total, true
-}
-
-// SameDuration reports whether two ISO 8601 durations are equal in length
-// (PT1H equals PT60M); an empty one means AWS's default of one hour.
-func SameDuration(a, b string) bool {
-	if a == "" {
-		a = "PT1H"
-	}
-	if b == "" {
-		b = "PT1H"
-	}
-	sa, okA := Seconds(a)
-	sb, okB := Seconds(b)
-	if !okA || !okB {
-		return a == b
-	}
-	return sa == sb
 }

@@ -74,31 +74,3 @@ func TestFingerprint(t *testing.T) {
 		t.Error("a changed user did not change the fingerprint")
 	}
 }
-
-func TestSeconds(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int
-		ok   bool
-	}{
-		{"PT1H", 3600, true},
-		{"PT8H", 28800, true},
-		{"PT1H30M", 5400, true},
-		{"PT90M", 5400, true},
-		{"PT3600S", 3600, true},
-		{"PT", 0, false},
-		{"P1D", 0, false},
-		{"8h", 0, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, ok := Seconds(tt.in)
-			if got != tt.want || ok != tt.ok {
-				t.Errorf("Seconds(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
-			}
-		})
-	}
-	if !SameDuration("", "PT60M") || SameDuration("PT2H", "PT1H") {
-		t.Error("SameDuration compares lengths wrongly")
-	}
-}

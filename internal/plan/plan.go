@@ -10,6 +10,8 @@ package plan
 import (
 	"fmt"
 	"sort"
+
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 // FormatVersion is the version of the JSON plan format written by Marshal.
@@ -94,7 +96,7 @@ func ProvisionAddress(permissionSet, accountID string) Address {
 
 // AssignmentAddress is the address of an account assignment; the principal
 // is written type:name with type "group" or "user".
-func AssignmentAddress(a Assignment) Address {
+func AssignmentAddress(a state.Assignment) Address {
 	return Address(fmt.Sprintf("assignment/%s/%s/%s", a.AccountID, a.PermissionSet, a.Principal()))
 }
 
@@ -133,14 +135,14 @@ type Change struct {
 	// Fields lists the attributes an update changes.
 	Fields []Field `json:"fields,omitempty"`
 
-	User          *Diff[User]          `json:"user,omitempty"`
-	Group         *Diff[Group]         `json:"group,omitempty"`
-	Membership    *Diff[Membership]    `json:"membership,omitempty"`
-	PermissionSet *Diff[PermissionSet] `json:"permission_set,omitempty"`
-	Provision     *Diff[Provision]     `json:"provision,omitempty"`
-	Assignment    *Diff[Assignment]    `json:"assignment,omitempty"`
-	Role          *Diff[Role]          `json:"role,omitempty"`
-	SAMLProvider  *Diff[SAMLProvider]  `json:"saml_provider,omitempty"`
+	User          *Diff[state.User]          `json:"user,omitempty"`
+	Group         *Diff[state.Group]         `json:"group,omitempty"`
+	Membership    *Diff[Membership]          `json:"membership,omitempty"`
+	PermissionSet *Diff[state.PermissionSet] `json:"permission_set,omitempty"`
+	Provision     *Diff[Provision]           `json:"provision,omitempty"`
+	Assignment    *Diff[state.Assignment]    `json:"assignment,omitempty"`
+	Role          *Diff[state.Role]          `json:"role,omitempty"`
+	SAMLProvider  *Diff[state.SAMLProvider]  `json:"saml_provider,omitempty"`
 	// Notes warn about what the live object is now, e.g. a trust policy
 	// whose principal became a bare unique ID, each with what to do.
 	Notes []string `json:"notes,omitempty"`

@@ -20,35 +20,6 @@ func SAMLProviderAddress(accountID, name string) Address {
 	return Address("saml_provider/" + accountID + "/" + name)
 }
 
-// Role is an IAM role in one account, with every attribute gatehouse
-// manages.
-type Role struct {
-	AccountID           string            `json:"account_id"`
-	Name                string            `json:"name"`
-	Path                string            `json:"path"`
-	Description         string            `json:"description,omitempty"`
-	TrustPolicy         string            `json:"trust_policy"`
-	ManagedPolicies     []string          `json:"managed_policies,omitempty"`
-	InlinePolicies      map[string]string `json:"inline_policies,omitempty"`
-	MaxSessionDuration  int               `json:"max_session_duration"`
-	PermissionsBoundary string            `json:"permissions_boundary,omitempty"`
-	Tags                map[string]string `json:"tags,omitempty"`
-	// Managed is live side only: the role carries gatehouse's ownership tag.
-	Managed bool `json:"managed,omitempty"`
-	// Adopt is desired side only: the model takes over a hand-made role.
-	Adopt bool `json:"adopt,omitempty"`
-}
-
-// SAMLProvider is an IAM SAML identity provider in one account.
-type SAMLProvider struct {
-	AccountID        string            `json:"account_id"`
-	Name             string            `json:"name"`
-	MetadataDocument string            `json:"metadata_document"`
-	Tags             map[string]string `json:"tags,omitempty"`
-	ARN              string            `json:"arn,omitempty"`     // live side only
-	Managed          bool              `json:"managed,omitempty"` // live side only
-}
-
 // Conflict is an object the model names that exists in AWS but that
 // gatehouse did not create. gatehouse neither changes nor takes it over (a
 // role can be adopted with adopt: true), so AWS cannot match the model until
@@ -98,46 +69,6 @@ type SAMLMapping struct {
 	Value   string `json:"value"`
 }
 
-func fromRole(r state.Role) *Role {
-	inline := maps.Clone(r.InlinePolicies)
-	if len(inline) == 0 {
-		inline = nil // as the JSON reads back
-	}
-	return &Role{
-		AccountID: r.AccountID, Name: r.Name, Path: r.Path, Description: r.Description,
-		TrustPolicy: r.TrustPolicy, ManagedPolicies: slices.Clone(r.ManagedPolicies),
-		InlinePolicies: inline, MaxSessionDuration: r.MaxSessionDuration,
-		PermissionsBoundary: r.PermissionsBoundary, Tags: maps.Clone(r.Tags),
-		Managed: r.Managed, Adopt: r.Adopt,
-	}
-}
-
-// State returns the role as internal/state writes it.
-func (r Role) State() state.Role {
-	inline := maps.Clone(r.InlinePolicies)
-	if inline == nil {
-		inline = map[string]string{}
-	}
-	return state.Role{
-		AccountID: r.AccountID, Name: r.Name, Path: r.Path, Description: r.Description,
-		TrustPolicy: r.TrustPolicy, ManagedPolicies: slices.Clone(r.ManagedPolicies),
-		InlinePolicies: inline, MaxSessionDuration: r.MaxSessionDuration,
-		PermissionsBoundary: r.PermissionsBoundary, Tags: maps.Clone(r.Tags),
-		Managed: r.Managed, Adopt: r.Adopt,
-	}
-}
-
-func fromSAMLProvider(p state.SAMLProvider) *SAMLProvider {
-	return &SAMLProvider{AccountID: p.AccountID, Name: p.Name, MetadataDocument: p.MetadataDocument,
-		Tags: maps.Clone(p.Tags), ARN: p.ARN, Managed: p.Managed}
-}
-
-// State returns the provider as internal/state writes it.
-func (p SAMLProvider) State() state.SAMLProvider {
-	return state.SAMLProvider{AccountID: p.AccountID, Name: p.Name, MetadataDocument: p.MetadataDocument,
-		Tags: maps.Clone(p.Tags), ARN: p.ARN, Managed: p.Managed}
-}
-
 const (
 	reasonNoLongerInModel = "created by gatehouse, no longer in the model"
 	reasonAdopt           = "adopt: true: gatehouse takes over a role it did not create"
@@ -150,7 +81,7 @@ func (c *computer) conflict(addr Address, kind Kind, what, name, accountID, hint
 	c.conflicts = append(c.conflicts, Conflict{
 		Address: addr, Kind: kind, Hint: hint,
 		Message: fmt.Sprintf("%s %s in account %s exists and was not created by gatehouse (it has no %s=%s tag): left untouched",
-			what, name, accountID, trust.ManagedTagKey, trust.ManagedTagValue),
+			what, name, accountID, state.ManagedTagKey, state.ManagedTagValue),
 	})
 }
 
@@ -166,7 +97,7 @@ func (c *computer) roles() {
 		addr := RoleAddress(want.AccountID, want.Name)
 		have, ok := c.live.Roles[key]
 		if !ok {
-			c.add(Change{Address: addr, Kind: KindRole, Action: Create, Role: &Diff[Role]{After: fromRole(want)}})
+			c.add(Change{Address: addr, Kind: KindRole, Action: Create, Role: &Diff[state.Role]{After: object(want)}})
 			continue
 		}
 		if !have.Managed && !want.Adopt {
@@ -174,11 +105,11 @@ func (c *computer) roles() {
 			continue
 		}
 		notes := brokenTrustNotes(have.TrustPolicy)
-		after := fromRole(want)
-		if pathOrRoot(have.Path) != pathOrRoot(want.Path) {
+		after := object(want)
+		if have.Path != want.Path {
 			c.add(Change{Address: addr, Kind: KindRole, Action: Replace, Reason: reasonPath, Notes: notes,
-				Fields: []Field{{Name: "path", Before: pathOrRoot(have.Path), After: pathOrRoot(want.Path)}},
-				Role:   &Diff[Role]{Before: fromRole(have), After: after}})
+				Fields: []Field{{Name: "path", Before: have.Path, After: want.Path}},
+				Role:   &Diff[state.Role]{Before: object(have), After: after}})
 			continue
 		}
 		fields := roleFields(have, want)
@@ -186,7 +117,7 @@ func (c *computer) roles() {
 			continue
 		}
 		ch := Change{Address: addr, Kind: KindRole, Action: Update, Fields: fields, Notes: notes,
-			Role: &Diff[Role]{Before: fromRole(have), After: after}}
+			Role: &Diff[state.Role]{Before: object(have), After: after}}
 		if !have.Managed {
 			ch.Reason = reasonAdopt
 		}
@@ -201,7 +132,7 @@ func (c *computer) roles() {
 			continue // read because the model names it: not gatehouse's to remove
 		}
 		c.add(Change{Address: RoleAddress(have.AccountID, have.Name), Kind: KindRole, Action: Delete,
-			Reason: reasonNoLongerInModel, Role: &Diff[Role]{Before: fromRole(have)}})
+			Reason: reasonNoLongerInModel, Role: &Diff[state.Role]{Before: object(have)}})
 	}
 }
 
@@ -235,9 +166,9 @@ func roleFields(have, want state.Role) []Field {
 	if !policy.Equal(have.TrustPolicy, want.TrustPolicy) {
 		fs = append(fs, Field{Name: "trust_policy", Before: have.TrustPolicy, After: want.TrustPolicy})
 	}
-	add("max_session_duration", strconv.Itoa(maxSession(have.MaxSessionDuration)), strconv.Itoa(maxSession(want.MaxSessionDuration)))
+	add("max_session_duration", strconv.Itoa(have.MaxSessionDuration), strconv.Itoa(want.MaxSessionDuration))
 	add("permissions_boundary", have.PermissionsBoundary, want.PermissionsBoundary)
-	addList("managed_policies", sorted(have.ManagedPolicies), sorted(want.ManagedPolicies))
+	addList("managed_policies", have.ManagedPolicies, want.ManagedPolicies)
 	names := slices.Sorted(maps.Keys(have.InlinePolicies))
 	names = append(names, slices.Sorted(maps.Keys(want.InlinePolicies))...)
 	slices.Sort(names)
@@ -264,20 +195,6 @@ func joinList(s []string) string {
 	return out
 }
 
-func pathOrRoot(p string) string {
-	if p == "" {
-		return "/"
-	}
-	return p
-}
-
-func maxSession(s int) int {
-	if s == 0 {
-		return trust.DefaultMaxSession
-	}
-	return s
-}
-
 // samlProviders plans the IAM SAML providers, with the same ownership rule
 // as roles; metadata documents are compared by what they say to IAM.
 func (c *computer) samlProviders() {
@@ -286,7 +203,7 @@ func (c *computer) samlProviders() {
 		addr := SAMLProviderAddress(want.AccountID, want.Name)
 		have, ok := c.live.SAMLProviders[key]
 		if !ok {
-			c.add(Change{Address: addr, Kind: KindSAMLProvider, Action: Create, SAMLProvider: &Diff[SAMLProvider]{After: fromSAMLProvider(want)}})
+			c.add(Change{Address: addr, Kind: KindSAMLProvider, Action: Create, SAMLProvider: &Diff[state.SAMLProvider]{After: object(want)}})
 			continue
 		}
 		if !have.Managed {
@@ -309,10 +226,10 @@ func (c *computer) samlProviders() {
 		if len(fields) == 0 {
 			continue
 		}
-		after := fromSAMLProvider(want)
+		after := object(want)
 		after.ARN = have.ARN
 		c.add(Change{Address: addr, Kind: KindSAMLProvider, Action: Update, Fields: fields,
-			SAMLProvider: &Diff[SAMLProvider]{Before: fromSAMLProvider(have), After: after}})
+			SAMLProvider: &Diff[state.SAMLProvider]{Before: object(have), After: after}})
 	}
 	for _, key := range sortedKeys(c.live.SAMLProviders) {
 		if _, ok := c.desired.SAMLProviders[key]; ok {
@@ -323,7 +240,7 @@ func (c *computer) samlProviders() {
 			continue // an identity provider of someone else's: not gatehouse's
 		}
 		c.add(Change{Address: SAMLProviderAddress(have.AccountID, have.Name), Kind: KindSAMLProvider, Action: Delete,
-			Reason: reasonNoLongerInModel, SAMLProvider: &Diff[SAMLProvider]{Before: fromSAMLProvider(have)}})
+			Reason: reasonNoLongerInModel, SAMLProvider: &Diff[state.SAMLProvider]{Before: object(have)}})
 	}
 }
 

@@ -22,7 +22,7 @@ const (
 	brokenTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"AROA1234567890EXAMPLE"},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`
 )
 
-var managedTags = map[string]string{trust.ManagedTagKey: trust.ManagedTagValue}
+var managedTags = map[string]string{state.ManagedTagKey: state.ManagedTagValue}
 
 // role is a role as the model expands it (desired) or, with managed, as
 // gatehouse left it (live).
@@ -40,12 +40,12 @@ func managed(r *state.Role) { r.Managed = true }
 func handMade(r *state.Role) { r.Managed = false; r.Tags = map[string]string{"owner": "someone"} }
 
 func (w *world) role(r state.Role) *world {
-	w.s.Roles[state.RoleKey(r.AccountID, r.Name)] = r
+	w.s.Roles[state.RoleKey(r.AccountID, r.Name)] = r.Normalize()
 	return w
 }
 
 func (w *world) saml(p state.SAMLProvider) *world {
-	w.s.SAMLProviders[state.SAMLProviderKey(p.AccountID, p.Name)] = p
+	w.s.SAMLProviders[state.SAMLProviderKey(p.AccountID, p.Name)] = p.Normalize()
 	return w
 }
 
@@ -90,7 +90,7 @@ func TestComputeRoles(t *testing.T) {
 				r.ManagedPolicies = []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}
 				r.InlinePolicies = map[string]string{trust.InlinePolicyName: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}`}
 				r.PermissionsBoundary = "arn:aws:iam::aws:policy/PowerUserAccess"
-				r.Tags = map[string]string{trust.ManagedTagKey: trust.ManagedTagValue, "team": "platform"}
+				r.Tags = map[string]string{state.ManagedTagKey: state.ManagedTagValue, "team": "platform"}
 			})).s,
 			live: newWorld().role(role(prod, "A", rootTrust, managed, func(r *state.Role) {
 				r.ManagedPolicies = []string{"arn:aws:iam::aws:policy/AdministratorAccess"}
@@ -283,8 +283,8 @@ func TestRolePlanRoundTrip(t *testing.T) {
 	}
 	for _, c := range back.Changes {
 		if c.Address == "role/333333333333/EngineerAccess" {
-			if got := c.Role.After.State(); got.TrustPolicy != exactTrust || got.InlinePolicies == nil {
-				t.Errorf("Role.State() = %+v, want the desired role", got)
+			if got := c.Role.After; got.TrustPolicy != exactTrust {
+				t.Errorf("Role.After = %+v, want the desired role", got)
 			}
 		}
 	}

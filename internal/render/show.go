@@ -5,13 +5,14 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/gatehouse-dev/gatehouse/internal/expand"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 // Show is what `gatehouse show` prints: the model expanded to concrete rows.
 type Show struct {
 	OrganizationID string
-	Rows           []state.Row
+	Rows           []expand.Row
 }
 
 // ShowFormatVersion is the version of the JSON that ShowJSON writes. It
@@ -79,7 +80,7 @@ func ShowTable(w io.Writer, s Show) error {
 
 // ShowSummary holds the figures of show's summary line.
 type ShowSummary struct {
-	Rows           state.RowSummary
+	Rows           expand.RowSummary
 	OrganizationID string
 	OrgAccounts    int // accounts in the organization
 	Calls          int // Organizations API calls made to read it

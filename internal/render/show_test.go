@@ -5,6 +5,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/gatehouse-dev/gatehouse/internal/expand"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
@@ -13,7 +14,7 @@ func showFixture() Show {
 	pos := func(line int) model.Pos { return model.Pos{File: "gatehouse.yaml", Line: line, Col: 5} }
 	return Show{
 		OrganizationID: "o-a1b2c3d4e5",
-		Rows: []state.Row{
+		Rows: []expand.Row{
 			{PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers", AccountID: "999999999999", AccountName: "abccorp-prod", External: true, PermissionSet: "Admin", Assignment: pos(41)},
 			{PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers", AccountID: "555555555555", AccountName: "Data Lake", PermissionSet: "ReadOnly", Assignment: pos(37)},
 			{PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers", AccountID: "333333333333", AccountName: "production", PermissionSet: "ReadOnly", Assignment: pos(37)},
@@ -48,8 +49,8 @@ func TestShowGolden(t *testing.T) {
 func TestShowSummaryLine(t *testing.T) {
 	var buf bytes.Buffer
 	for _, s := range []ShowSummary{
-		{Rows: state.RowSummary{Rows: 14, Principals: 3, Accounts: 4, PermissionSets: 2}, OrganizationID: "o-a1b2c3d4e5", OrgAccounts: 7, Calls: 20},
-		{Rows: state.RowSummary{Rows: 1, Principals: 1, Accounts: 1, PermissionSets: 1}, OrganizationID: "o-a1b2c3d4e5", OrgAccounts: 1, Calls: 1},
+		{Rows: expand.RowSummary{Rows: 14, Principals: 3, Accounts: 4, PermissionSets: 2}, OrganizationID: "o-a1b2c3d4e5", OrgAccounts: 7, Calls: 20},
+		{Rows: expand.RowSummary{Rows: 1, Principals: 1, Accounts: 1, PermissionSets: 1}, OrganizationID: "o-a1b2c3d4e5", OrgAccounts: 1, Calls: 1},
 		{OrganizationID: "o-a1b2c3d4e5"},
 	} {
 		if err := ShowSummaryLine(&buf, s); err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse/internal/model"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 // BenchmarkExpand expands a large setup: two roles in each of 3,000 member
@@ -35,18 +36,12 @@ func BenchmarkExpand(b *testing.B) {
 		{Name: "Access", Accounts: model.AccountSelector{All: true}, ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
 			Trust: []model.TrustEntry{{Role: "Identity@hub", Tighten: true}, {PermissionSet: "Admin"}}},
 	}
-	sel := func(s model.AccountSelector) ([]string, model.Problems) {
-		if s.All {
-			return append([]string{"100000000000"}, all...), nil
-		}
-		var ids []string
-		for _, n := range s.Names {
-			a, _ := m.Account(n)
-			ids = append(ids, a.ID)
-		}
-		return ids, nil
+	org := &state.Organization{ID: "o-bench", ManagementAccountID: "100000000000",
+		Accounts: []state.OrgAccount{{ID: "100000000000", Name: "hub", Status: "ACTIVE"}}}
+	for _, id := range all {
+		org.Accounts = append(org.Accounts, state.OrgAccount{ID: id, Name: id, Status: "ACTIVE"})
 	}
-	in := Input{Model: m, Select: sel}
+	in := Input{Model: m, Selector: state.NewSelector(m, org)}
 	var res *Result
 	for b.Loop() {
 		var err error

@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -12,98 +13,30 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/model"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
-// Principal types of hop assignments, as Identity Center names them.
-const (
-	PrincipalGroup = "GROUP"
-	PrincipalUser  = "USER"
-)
-
-// Input is what Expand needs besides the model.
+// Input is what Expand needs: the model, and the organization's accounts
+// through the selector that model expansion uses too.
 type Input struct {
 	Model *model.Model
-	// ManagementAccountID is the organization's management account, the hub
-	// when identity_center.hub_account is not set.
-	ManagementAccountID string
-	// Select resolves an account selector to the IDs of the accounts it
-	// chooses today (member accounts from Organizations, external accounts
-	// of the model), sorted, with the problems of the selector itself.
-	Select func(model.AccountSelector) ([]string, model.Problems)
+	// Selector resolves account selectors against the organization; its
+	// management account is the hub when identity_center.hub_account is
+	// not set.
+	Selector *state.Selector
 }
 
-// Role is an IAM role gatehouse wants in one account, in the shape of
-// state.Role (lists sorted, policies canonical).
-type Role struct {
-	AccountID           string
-	Name                string
-	Path                string
-	Description         string
-	TrustPolicy         string
-	ManagedPolicies     []string
-	InlinePolicies      map[string]string
-	MaxSessionDuration  int
-	PermissionsBoundary string // managed policy ARN, "" for none
-	Tags                map[string]string
-	Adopt               bool
-	// Source says what in the model asks for the role and Pos where, for
-	// messages.
-	Source string
-	Pos    model.Pos
-}
-
-// Key is the role's key in state.State.Roles.
-func (r Role) Key() string { return Key(r.AccountID, r.Name) }
-
-// ARN is the role's ARN.
-func (r Role) ARN() string { return RoleARN(r.AccountID, r.Path, r.Name) }
-
-// Key is "accountID/name", the key of a role in state.State.Roles.
-func Key(accountID, name string) string { return accountID + "/" + name }
-
-// HopSet is a permission set of the hub whose only right is to assume one
-// role in one external account.
-type HopSet struct {
-	Name            string
-	Description     string
-	SessionDuration string // ISO 8601, the session length of the permission set it reaches
-	InlinePolicy    string // canonical JSON
-	// Account and PermissionSet are the pair it serves: the external
-	// account's model name and the permission set the role there carries.
-	Account       string
-	AccountID     string
-	PermissionSet string
-	RoleARN       string
-}
-
-// HopAssignment assigns a hop set in the hub account to a principal.
-type HopAssignment struct {
-	AccountID     string // the hub
-	PermissionSet string // the hop set's name
-	PrincipalType string // PrincipalGroup or PrincipalUser
-	PrincipalName string
-}
-
-// SAMLProvider is an IAM SAML provider gatehouse wants in an account.
-type SAMLProvider struct {
-	AccountID        string
-	Name             string
-	MetadataDocument string
-	Tags             map[string]string
-	// Metadata is what the document says (entity ID, certificates, URL).
-	Metadata Metadata
-}
-
-// ARN is the provider's ARN.
-func (p SAMLProvider) ARN() string { return SAMLProviderARN(p.AccountID, p.Name) }
-
-// Result is everything Expand derives, sorted: roles and providers by key,
-// hop sets by name, hop assignments by account, set, type and name.
+// Result is everything Expand derives, sorted and normalized: roles and
+// providers by key, hop permission sets by name, hop assignments as
+// state.SortAssignments orders them.
 type Result struct {
-	Roles          []Role
-	HopSets        []HopSet
-	HopAssignments []HopAssignment
-	SAMLProviders  []SAMLProvider
+	Roles []state.Role
+	// HopSets are permission sets of the hub whose only right is to assume
+	// one role in one external account.
+	HopSets []state.PermissionSet
+	// HopAssignments assign the hop sets in the hub account.
+	HopAssignments []state.Assignment
+	SAMLProviders  []state.SAMLProvider
 }
 
 // Expand derives the roles, hop permission sets, hop assignments and SAML
@@ -111,9 +44,12 @@ type Result struct {
 // model.Problems with the position of the model entry at fault; the result
 // is then nil.
 func Expand(in Input) (*Result, error) {
-	e := &expander{in: in, m: in.Model, res: &Result{}}
+	e := &expander{in: in, m: in.Model, res: &Result{}, sources: map[string]origin{}}
 	if e.m == nil {
 		return e.res, nil
+	}
+	if e.in.Selector == nil {
+		e.in.Selector = state.NewSelector(e.m, nil)
 	}
 	e.index()
 	pairs := e.externalPairs()
@@ -126,7 +62,6 @@ func Expand(in Input) (*Result, error) {
 			e.saml(a)
 		}
 	}
-	e.checkRoleKeys()
 	e.checkReachable()
 	if len(e.probs) == 0 {
 		e.checkOrder()
@@ -143,6 +78,10 @@ type expander struct {
 	m     *model.Model
 	res   *Result
 	probs model.Problems
+
+	// sources says, for messages, what in the model asks for each role
+	// (by role key) and where.
+	sources map[string]origin
 
 	roles    map[string]model.Role
 	selected map[string]map[string]bool // role name -> account IDs
@@ -166,14 +105,10 @@ func (e *expander) index() {
 	for _, r := range e.m.Roles {
 		e.roles[r.Name] = r
 		set := map[string]bool{}
-		if e.in.Select == nil {
-			e.problem(r.Pos, "", "role %s: accounts cannot be resolved without the organization", r.Name)
-		} else {
-			ids, probs := e.in.Select(r.Accounts)
-			e.probs = append(e.probs, probs...)
-			for _, id := range ids {
-				set[id] = true
-			}
+		ids, probs := e.in.Selector.IDs(r.Accounts)
+		e.probs = append(e.probs, probs...)
+		for _, id := range ids {
+			set[id] = true
 		}
 		e.selected[r.Name] = set
 	}
@@ -216,8 +151,8 @@ func (e *expander) hubID(pos model.Pos) (string, bool) {
 		default:
 			e.hub = a.ID
 		}
-	case e.in.ManagementAccountID != "":
-		e.hub = e.in.ManagementAccountID
+	case e.in.Selector.Organization().ManagementAccountID != "":
+		e.hub = e.in.Selector.Organization().ManagementAccountID
 	default:
 		e.problem(pos, "set identity_center.hub_account", "the hub account is unknown: identity_center.hub_account is not set and the organization's management account was not read")
 	}
@@ -241,7 +176,7 @@ func (e *expander) roleARN(ref model.RoleRef, what string) (string, bool) {
 		e.problem(ref.Pos, "add the account to the role's accounts, or name an account where it is created", "%s names role %s, but role %s is not created in account %s", what, ref, r.Name, e.accountLabel(id))
 		return "", false
 	}
-	return RoleARN(id, r.Path, r.Name), true
+	return state.RoleARN(id, r.Path, r.Name), true
 }
 
 var (
@@ -288,7 +223,7 @@ func addConditions(s *statement, c model.Conditions) {
 func (e *expander) permissionSetStatement(account, ps string) statement {
 	s := statement{
 		Effect:    "Allow",
-		Principal: map[string][]string{"AWS": {RootARN(account)}},
+		Principal: map[string][]string{"AWS": {state.RootARN(account)}},
 		Action:    []string{actionAssumeRole, actionSetSourceIdentity, actionTagSession},
 	}
 	s.addCondition(opArnLike, keyPrincipalArn, SSORolePatterns(account, ps)...)
@@ -346,7 +281,7 @@ func (e *expander) trustStatement(r model.Role, t model.TrustEntry) (statement, 
 			s.Principal = map[string][]string{"AWS": {arn}}
 		} else {
 			// Needs no existence check and survives re-creation.
-			s.Principal = map[string][]string{"AWS": {RootARN(accountID)}}
+			s.Principal = map[string][]string{"AWS": {state.RootARN(accountID)}}
 			s.addCondition(opArnEquals, keyPrincipalArn, arn)
 		}
 	case t.PermissionSet != "":
@@ -378,7 +313,7 @@ func (e *expander) trustStatement(r model.Role, t model.TrustEntry) (statement, 
 		}
 		s = statement{
 			Effect:    "Allow",
-			Principal: map[string][]string{"AWS": {RootARN(id)}},
+			Principal: map[string][]string{"AWS": {state.RootARN(id)}},
 			Action:    []string{actionAssumeRole, actionSetSourceIdentity},
 		}
 		if t.Principal != "" {
@@ -398,7 +333,7 @@ func (e *expander) trustStatement(r model.Role, t model.TrustEntry) (statement, 
 func (e *expander) principalPattern(r model.Role, t model.TrustEntry, accountID string) (string, bool) {
 	p := t.Principal
 	if strings.HasPrefix(p, "arn:") {
-		if !strings.HasPrefix(p, "arn:"+partition+":iam::"+accountID+":") {
+		if !strings.HasPrefix(p, "arn:"+state.Partition+":iam::"+accountID+":") {
 			e.problem(t.Pos, "write a pattern such as role/ci-* or an ARN in the trusted account", "role %s: principal %q is not an IAM ARN in account %s", r.Name, p, e.accountLabel(accountID))
 			return "", false
 		}
@@ -408,7 +343,7 @@ func (e *expander) principalPattern(r model.Role, t model.TrustEntry, accountID 
 		e.problem(t.Pos, "write role/NAME-PATTERN or user/NAME-PATTERN, e.g. role/ci-*", "role %s: principal %q is neither role/... nor user/...", r.Name, p)
 		return "", false
 	}
-	return "arn:" + partition + ":iam::" + accountID + ":" + p, true
+	return "arn:" + state.Partition + ":iam::" + accountID + ":" + p, true
 }
 
 // checkRoleSettings reports problems in a role's own settings (name, path,
@@ -418,30 +353,27 @@ func (e *expander) checkRoleSettings(r model.Role) (path string, maxSession int,
 	if !nameChars.MatchString(r.Name) || len(r.Name) > maxRoleName {
 		e.problem(r.Pos, "use at most 64 letters, digits and +=,.@-_", "role name %q is not a valid IAM role name", r.Name)
 	}
-	path = r.Path
-	if path == "" {
-		path = "/"
-	}
+	path = cmp.Or(r.Path, state.DefaultPath)
 	if !rolePath.MatchString(path) || len(path) > 512 {
 		e.problem(r.Pos, `write a path that starts and ends with "/", e.g. /gatehouse/`, "role %s: path %q is not a valid IAM path", r.Name, r.Path)
 	}
-	maxSession = DefaultMaxSession
+	maxSession = state.DefaultMaxSession
 	if r.MaxSession != 0 {
 		maxSession = int(r.MaxSession / time.Second)
-		if r.MaxSession%time.Second != 0 || maxSession < DefaultMaxSession || maxSession > MaxMaxSession {
+		if r.MaxSession%time.Second != 0 || maxSession < state.DefaultMaxSession || maxSession > state.MaxMaxSession {
 			e.problem(r.Pos, "IAM allows 1h to 12h", "role %s: max_session %s is out of range", r.Name, r.MaxSession)
 		}
 	}
-	if _, ok := r.Tags[ManagedTagKey]; ok {
-		e.problem(r.Pos, "remove the tag: gatehouse sets it on every role it manages", "role %s: tag %s is reserved", r.Name, ManagedTagKey)
+	if _, ok := r.Tags[state.ManagedTagKey]; ok {
+		e.problem(r.Pos, "remove the tag: gatehouse sets it on every role it manages", "role %s: tag %s is reserved", r.Name, state.ManagedTagKey)
 	}
 	return path, maxSession, len(e.probs) == n
 }
 
 func managedTags(extra map[string]string) map[string]string {
-	tags := map[string]string{ManagedTagKey: ManagedTagValue}
+	tags := map[string]string{state.ManagedTagKey: state.ManagedTagValue}
 	for k, v := range extra {
-		if k != ManagedTagKey {
+		if k != state.ManagedTagKey {
 			tags[k] = v
 		}
 	}
@@ -494,21 +426,33 @@ func (e *expander) modelRole(r model.Role) {
 	trustDoc := render(stmts...)
 	managed := sortedUnique(r.ManagedPolicies)
 	for _, id := range slices.Sorted(maps.Keys(e.selected[r.Name])) {
-		e.res.Roles = append(e.res.Roles, Role{
-			AccountID:          id,
-			Name:               r.Name,
-			Path:               path,
-			Description:        r.Description,
-			TrustPolicy:        trustDoc,
-			ManagedPolicies:    managed,
-			InlinePolicies:     maps.Clone(inline),
-			MaxSessionDuration: maxSession,
-			Tags:               managedTags(r.Tags),
-			Adopt:              r.Adopt,
-			Source:             fmt.Sprintf("role %s (%s)", r.Name, r.Pos),
-			Pos:                r.Pos,
-		})
+		e.addRole(state.Role{
+			AccountID:           id,
+			Name:                r.Name,
+			Path:                path,
+			Description:         r.Description,
+			TrustPolicy:         trustDoc,
+			ManagedPolicies:     managed,
+			InlinePolicies:      maps.Clone(inline),
+			MaxSessionDuration:  maxSession,
+			PermissionsBoundary: boundaryARN(r.PermissionsBoundary, id),
+			Tags:                managedTags(r.Tags),
+			Adopt:               r.Adopt,
+		}, origin{fmt.Sprintf("role %s (%s)", r.Name, r.Pos), r.Pos})
 	}
+}
+
+// boundaryARN resolves a permissions boundary of the model to a policy ARN
+// in accountID ("" for none): a customer-managed policy is the one of that
+// name and path in the account, as Identity Center resolves it too.
+func boundaryARN(b *model.Boundary, accountID string) string {
+	if b == nil {
+		return ""
+	}
+	if b.CustomerManaged != nil {
+		return state.PolicyARN(accountID, b.CustomerManaged.Path, b.CustomerManaged.Name)
+	}
+	return b.ManagedPolicyARN
 }
 
 func sortedUnique(in []string) []string {
@@ -520,16 +464,21 @@ func sortedUnique(in []string) []string {
 	return slices.Compact(out)
 }
 
-// checkRoleKeys reports two sources asking for the same role in one account.
-func (e *expander) checkRoleKeys() {
-	seen := map[string]Role{}
-	for _, r := range e.res.Roles {
-		if prev, dup := seen[r.Key()]; dup {
-			e.problem(r.Pos, "rename one of them", "role %s in account %s is asked for twice: by %s and by %s", r.Name, e.accountLabel(r.AccountID), prev.Source, r.Source)
-			continue
-		}
-		seen[r.Key()] = r
+// origin is what in the model asks for a role, and where.
+type origin struct {
+	source string
+	pos    model.Pos
+}
+
+// addRole adds a derived role, normalized. Two sources asking for the same
+// role in one account is a problem naming both.
+func (e *expander) addRole(r state.Role, o origin) {
+	if prev, dup := e.sources[r.Key()]; dup {
+		e.problem(o.pos, "rename one of them", "role %s in account %s is asked for twice: by %s and by %s", r.Name, e.accountLabel(r.AccountID), prev.source, o.source)
+		return
 	}
+	e.sources[r.Key()] = o
+	e.res.Roles = append(e.res.Roles, r.Normalize())
 }
 
 // checkOrder reports trust cycles among exact (tightened) role principals.
@@ -542,10 +491,8 @@ func (e *expander) checkOrder() {
 	var cycle *CycleError
 	if errors.As(err, &cycle) {
 		pos := e.m.IdentityCenter.Pos
-		for _, r := range e.res.Roles {
-			if r.Key() == cycle.Keys[0] {
-				pos = r.Pos
-			}
+		if o, ok := e.sources[cycle.Keys[0]]; ok {
+			pos = o.pos
 		}
 		e.problem(pos, "drop tighten: true from one trust entry of the cycle (the aws:PrincipalArn form needs no order)", "%v", err)
 	} else if err != nil {
@@ -556,33 +503,6 @@ func (e *expander) checkOrder() {
 func (e *expander) sort() {
 	sort.Slice(e.res.Roles, func(i, j int) bool { return e.res.Roles[i].Key() < e.res.Roles[j].Key() })
 	sort.Slice(e.res.HopSets, func(i, j int) bool { return e.res.HopSets[i].Name < e.res.HopSets[j].Name })
-	sort.Slice(e.res.HopAssignments, func(i, j int) bool {
-		a, b := e.res.HopAssignments[i], e.res.HopAssignments[j]
-		return a.AccountID+"\x00"+a.PermissionSet+"\x00"+a.PrincipalType+"\x00"+a.PrincipalName <
-			b.AccountID+"\x00"+b.PermissionSet+"\x00"+b.PrincipalType+"\x00"+b.PrincipalName
-	})
-	sort.Slice(e.res.SAMLProviders, func(i, j int) bool {
-		return Key(e.res.SAMLProviders[i].AccountID, e.res.SAMLProviders[i].Name) < Key(e.res.SAMLProviders[j].AccountID, e.res.SAMLProviders[j].Name)
-	})
-}
-
-// ISODuration formats a session length as Identity Center writes it: "PT8H",
-// "PT1H30M"; zero is AWS's default "PT1H".
-func ISODuration(d time.Duration) string {
-	if d <= 0 {
-		return "PT1H"
-	}
-	s := int64(d / time.Second)
-	h, m, sec := s/3600, s%3600/60, s%60
-	out := "PT"
-	if h > 0 {
-		out += fmt.Sprintf("%dH", h)
-	}
-	if m > 0 {
-		out += fmt.Sprintf("%dM", m)
-	}
-	if sec > 0 || out == "PT" {
-		out += fmt.Sprintf("%dS", sec)
-	}
-	return out
+	e.res.HopAssignments = state.SortAssignments(e.res.HopAssignments)
+	sort.Slice(e.res.SAMLProviders, func(i, j int) bool { return e.res.SAMLProviders[i].Key() < e.res.SAMLProviders[j].Key() })
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/model"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 // base is the model every test extends: a hub (management), two member
@@ -68,40 +69,24 @@ func readMetadataFiles(m *model.Model) {
 	}
 }
 
-// selectIn resolves selectors like the state package does, against the
-// model's own accounts: names (member or external) and all (members).
-func selectIn(m *model.Model) func(model.AccountSelector) ([]string, model.Problems) {
-	return func(sel model.AccountSelector) ([]string, model.Problems) {
-		var ids []string
-		var probs model.Problems
-		for _, n := range sel.Names {
-			a, ok := m.Account(n)
-			if !ok {
-				probs = append(probs, model.Problem{Pos: sel.Pos, Message: "unknown account " + n})
-				continue
-			}
-			ids = append(ids, a.ID)
+// selectorIn resolves selectors as model expansion does, against an
+// organization made of the model's member accounts, with management the
+// organization's management account.
+func selectorIn(m *model.Model, management string) *state.Selector {
+	org := &state.Organization{ID: "o-test", ManagementAccountID: management}
+	for _, a := range m.Accounts {
+		if !a.External {
+			org.Accounts = append(org.Accounts, state.OrgAccount{ID: a.ID, Name: a.Name, Status: "ACTIVE"})
 		}
-		if sel.All {
-			for _, a := range m.Accounts {
-				if !a.External {
-					ids = append(ids, a.ID)
-				}
-			}
-		}
-		slices.Sort(ids)
-		return slices.Compact(ids), probs
 	}
+	slices.SortFunc(org.Accounts, func(a, b state.OrgAccount) int { return strings.Compare(a.ID, b.ID) })
+	return state.NewSelector(m, org)
 }
 
 func expandModel(t *testing.T, extra string) (*Result, error) {
 	t.Helper()
 	m := parse(t, extra)
-	return Expand(Input{
-		Model:               m,
-		ManagementAccountID: "111111111111",
-		Select:              selectIn(m),
-	})
+	return Expand(Input{Model: m, Selector: selectorIn(m, "111111111111")})
 }
 
 func mustCanonical(t *testing.T, doc string) string {
@@ -113,7 +98,7 @@ func mustCanonical(t *testing.T, doc string) string {
 	return c
 }
 
-func roleByKey(t *testing.T, res *Result, key string) Role {
+func roleByKey(t *testing.T, res *Result, key string) state.Role {
 	t.Helper()
 	for _, r := range res.Roles {
 		if r.Key() == key {
@@ -125,7 +110,7 @@ func roleByKey(t *testing.T, res *Result, key string) Role {
 		keys = append(keys, r.Key())
 	}
 	t.Fatalf("no role %s in result (have %v)", key, keys)
-	return Role{}
+	return state.Role{}
 }
 
 func TestExpandTrustPolicies(t *testing.T) {
@@ -296,6 +281,7 @@ func TestExpandSeed000(t *testing.T) {
     trust: [{ role: EngineerIdentity@management, tighten: true }]
     managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/ReadOnlyAccess]
     inline_policy: { Version: "2012-10-17", Statement: [{ Effect: Deny, Action: "iam:*", Resource: "*" }] }
+    permissions_boundary: { customer_managed_policy: { name: EngineerBoundary, path: /fences/ } }
     max_session: 4h
     tags: { team: platform }
     adopt: true
@@ -306,8 +292,8 @@ func TestExpandSeed000(t *testing.T) {
 	accessTrust := mustCanonical(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
 		"Principal":{"AWS":"arn:aws:iam::111111111111:role/EngineerIdentity"},
 		"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`)
-	access := func(account string) Role {
-		return Role{
+	access := func(account string) state.Role {
+		return state.Role{
 			AccountID: account, Name: "EngineerAccess", Path: "/engineering/",
 			TrustPolicy:     accessTrust,
 			ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
@@ -315,11 +301,14 @@ func TestExpandSeed000(t *testing.T) {
 				InlinePolicyName: mustCanonical(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}`),
 			},
 			MaxSessionDuration: 4 * 3600,
-			Tags:               map[string]string{ManagedTagKey: ManagedTagValue, "team": "platform"},
-			Adopt:              true,
+			// A customer-managed boundary is the policy of that name in
+			// each account the role is created in.
+			PermissionsBoundary: "arn:aws:iam::" + account + ":policy/fences/EngineerBoundary",
+			Tags:                map[string]string{state.ManagedTagKey: state.ManagedTagValue, "team": "platform"},
+			Adopt:               true,
 		}
 	}
-	want := []Role{
+	want := []state.Role{
 		{
 			AccountID: "111111111111", Name: "EngineerIdentity", Path: "/",
 			Description: "Engineers' identity in management",
@@ -332,16 +321,12 @@ func TestExpandSeed000(t *testing.T) {
 					            "arn:aws:iam::222222222222:role/engineering/EngineerAccess"]}]}`),
 			},
 			MaxSessionDuration: 3600,
-			Tags:               map[string]string{ManagedTagKey: ManagedTagValue},
+			Tags:               map[string]string{state.ManagedTagKey: state.ManagedTagValue},
 		},
 		access("222222222222"),
 		access("333333333333"),
 	}
-	opts := cmp.Options{cmp.FilterPath(func(p cmp.Path) bool {
-		f := p.Last().String()
-		return f == ".Source" || f == ".Pos"
-	}, cmp.Ignore())}
-	if diff := cmp.Diff(want, res.Roles, opts); diff != "" {
+	if diff := cmp.Diff(want, res.Roles); diff != "" {
 		t.Errorf("roles mismatch (-want +got):\n%s", diff)
 	}
 	docs := map[string]string{}
@@ -533,7 +518,7 @@ roles:
 			if len(probs) > 0 {
 				t.Fatalf("test model does not parse:\n%v", probs)
 			}
-			_, err := Expand(Input{Model: m, ManagementAccountID: "111111111111", Select: selectIn(m)})
+			_, err := Expand(Input{Model: m, Selector: selectorIn(m, "111111111111")})
 			checkProblems(t, err, tt.want)
 		})
 	}

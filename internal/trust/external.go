@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/model"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 // pair is an (external account, permission set) pair that assignments name,
@@ -29,14 +30,13 @@ func (p *pair) String() string {
 func (e *expander) externalPairs() []*pair {
 	byKey := map[[2]string]*pair{}
 	for _, a := range e.m.Assignments {
-		if e.in.Select == nil {
-			continue
-		}
-		ids, probs := e.in.Select(a.Accounts)
-		e.probs = append(e.probs, probs...)
+		// The selector's problems are model expansion's to report.
+		ids, _ := e.in.Selector.IDs(a.Accounts)
 		for _, id := range ids {
 			acct, ok := e.m.AccountByID(id)
-			if !ok || !acct.External {
+			// An account with saml: is signed into through its SAML
+			// application instead of a hop (seed 004): no hop for it.
+			if !ok || !acct.External || acct.SAML != nil {
 				continue
 			}
 			for _, set := range a.PermissionSets {
@@ -47,10 +47,10 @@ func (e *expander) externalPairs() []*pair {
 					byKey[k] = p
 				}
 				for _, g := range a.Groups {
-					p.principals[[2]string{PrincipalGroup, g}] = true
+					p.principals[[2]string{state.PrincipalGroup, g}] = true
 				}
 				for _, u := range a.Users {
-					p.principals[[2]string{PrincipalUser, u}] = true
+					p.principals[[2]string{state.PrincipalUser, u}] = true
 				}
 			}
 		}
@@ -102,42 +102,35 @@ func (e *expander) hops(pairs []*pair) {
 	for _, p := range named {
 		ps, _ := e.m.PermissionSet(p.set)
 		roleName := HopRoleName(p.set)
-		roleARN := RoleARN(p.account.ID, "/", roleName)
+		roleARN := state.RoleARN(p.account.ID, state.DefaultPath, roleName)
 		managed, inline, boundary, err := permissionSetPolicies(ps, p.account.ID)
 		if err != nil {
 			e.problem(ps.Pos, "write inline_policy as an IAM policy document", "permission set %s: %v", ps.Name, err)
 			continue
 		}
-		e.res.Roles = append(e.res.Roles, Role{
+		e.addRole(state.Role{
 			AccountID:           p.account.ID,
 			Name:                roleName,
-			Path:                "/",
 			Description:         fmt.Sprintf("Permission set %s, reached from hub permission set %s (managed by gatehouse)", p.set, p.hop),
 			TrustPolicy:         render(e.permissionSetStatement(hub, p.hop)),
 			ManagedPolicies:     managed,
 			InlinePolicies:      inline,
-			MaxSessionDuration:  DefaultMaxSession, // a hop is role chaining: AWS caps it at 1h anyway
+			MaxSessionDuration:  state.DefaultMaxSession, // a hop is role chaining: AWS caps it at 1h anyway
 			PermissionsBoundary: boundary,
 			Tags:                managedTags(nil),
-			Source:              p.String(),
-			Pos:                 p.pos,
-		})
-		e.res.HopSets = append(e.res.HopSets, HopSet{
+		}, origin{p.String(), p.pos})
+		e.res.HopSets = append(e.res.HopSets, state.PermissionSet{
 			Name:            p.hop,
 			Description:     fmt.Sprintf("Hop to %s in %s (%s) as %s", roleName, p.account.Name, p.account.ID, p.set),
-			SessionDuration: ISODuration(ps.SessionDuration),
+			SessionDuration: state.ISODuration(ps.SessionDuration),
 			InlinePolicy: render(statement{
 				Effect:   "Allow",
 				Action:   []string{actionAssumeRole, actionSetSourceIdentity, actionTagSession},
 				Resource: []string{roleARN},
 			}),
-			Account:       p.account.Name,
-			AccountID:     p.account.ID,
-			PermissionSet: p.set,
-			RoleARN:       roleARN,
-		})
+		}.Normalize())
 		for pr := range p.principals {
-			e.res.HopAssignments = append(e.res.HopAssignments, HopAssignment{
+			e.res.HopAssignments = append(e.res.HopAssignments, state.Assignment{
 				AccountID: hub, PermissionSet: p.hop, PrincipalType: pr[0], PrincipalName: pr[1],
 			})
 		}
@@ -151,7 +144,7 @@ func (e *expander) hops(pairs []*pair) {
 func permissionSetPolicies(ps model.PermissionSet, accountID string) (managed []string, inline map[string]string, boundary string, err error) {
 	managed = slices.Clone(ps.ManagedPolicies)
 	for _, ref := range ps.CustomerManagedPolicies {
-		managed = append(managed, PolicyARN(accountID, ref.Path, ref.Name))
+		managed = append(managed, state.PolicyARN(accountID, ref.Path, ref.Name))
 	}
 	managed = sortedUnique(managed)
 	inline = map[string]string{}
@@ -162,14 +155,7 @@ func permissionSetPolicies(ps model.PermissionSet, accountID string) (managed []
 		}
 		inline[InlinePolicyName] = doc
 	}
-	if b := ps.PermissionsBoundary; b != nil {
-		if b.CustomerManaged != nil {
-			boundary = PolicyARN(accountID, b.CustomerManaged.Path, b.CustomerManaged.Name)
-		} else {
-			boundary = b.ManagedPolicyARN
-		}
-	}
-	return managed, inline, boundary, nil
+	return managed, inline, boundaryARN(ps.PermissionsBoundary, accountID), nil
 }
 
 // checkReachable reports roles in external accounts that gatehouse has no
@@ -183,6 +169,6 @@ func (e *expander) checkReachable() {
 		}
 		reported[a.Name] = true
 		e.problem(a.Pos, "add admin_role: arn:aws:iam::"+a.ID+":role/NAME (a role there that trusts you) or admin_profile: PROFILE",
-			"external account %s has neither admin_role nor admin_profile, so gatehouse cannot create role %s there (asked for by %s)", a.Name, r.Name, r.Source)
+			"external account %s has neither admin_role nor admin_profile, so gatehouse cannot create role %s there (asked for by %s)", a.Name, r.Name, e.sources[r.Key()].source)
 	}
 }

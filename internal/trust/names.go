@@ -5,20 +5,13 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strings"
-)
 
-// partition is the AWS partition of every ARN gatehouse writes.
-const partition = "aws"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
+)
 
 // Ownership and naming conventions gatehouse applies to the IAM objects it
 // creates (documented in docs/cross-account.md).
 const (
-	// ManagedTagKey and ManagedTagValue mark an IAM role or SAML provider as
-	// created by gatehouse: only objects carrying the tag are ever updated or
-	// deleted (a role of the model with adopt: true gets it on takeover).
-	ManagedTagKey   = "gatehouse:managed"
-	ManagedTagValue = "true"
-
 	// InlinePolicyName names the inline policy that carries a role's
 	// inline_policy (or, for a hop or SAML role, its permission set's).
 	InlinePolicyName = "gatehouse-inline"
@@ -33,11 +26,6 @@ const (
 	// of an external account's saml: block when the model leaves them out.
 	DefaultSAMLProvider = "AWSIdentityCenter"
 	DefaultSAMLRole     = "IdentityCenterAccess"
-
-	// DefaultMaxSession is IAM's default and minimum role session length
-	// (seconds); MaxMaxSession its maximum.
-	DefaultMaxSession = 3600
-	MaxMaxSession     = 43200
 )
 
 // AWS name limits.
@@ -58,39 +46,13 @@ var (
 	rolePath = regexp.MustCompile(`^/(?:[\x21-\x7E]+/)?$`)
 )
 
-// RootARN is the ARN that delegates trust to a whole account.
-func RootARN(accountID string) string {
-	return "arn:" + partition + ":iam::" + accountID + ":root"
-}
-
-// RoleARN is the ARN of a role with its path ("/" when empty).
-func RoleARN(accountID, path, name string) string {
-	if path == "" {
-		path = "/"
-	}
-	return "arn:" + partition + ":iam::" + accountID + ":role" + path + name
-}
-
-// PolicyARN is the ARN of a customer-managed policy in an account.
-func PolicyARN(accountID, path, name string) string {
-	if path == "" {
-		path = "/"
-	}
-	return "arn:" + partition + ":iam::" + accountID + ":policy" + path + name
-}
-
-// SAMLProviderARN is the ARN of an IAM SAML provider.
-func SAMLProviderARN(accountID, name string) string {
-	return "arn:" + partition + ":iam::" + accountID + ":saml-provider/" + name
-}
-
 // SSORolePatterns returns the two aws:PrincipalArn patterns that match the
 // AWSReservedSSO role Identity Center creates for permissionSet in account:
 // without the region path segment (Identity Center in us-east-1) and with it
 // (every other region). The suffix wildcard survives the role being deleted
 // and re-created with a new suffix when the set's last assignment goes.
 func SSORolePatterns(accountID, permissionSet string) []string {
-	base := "arn:" + partition + ":iam::" + accountID + ":role/aws-reserved/sso.amazonaws.com/"
+	base := "arn:" + state.Partition + ":iam::" + accountID + ":role/aws-reserved/sso.amazonaws.com/"
 	role := "AWSReservedSSO_" + permissionSet + "_*"
 	return []string{base + role, base + "*/" + role}
 }

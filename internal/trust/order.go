@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 // roleARNPattern matches a role ARN (with any path) and captures its account
@@ -41,7 +42,7 @@ func ExactPrincipals(doc string) ([]string, error) {
 	for _, s := range stmts {
 		for _, p := range awsPrincipals(s.Principal) {
 			if m := roleARNPattern.FindStringSubmatch(p); m != nil {
-				keys = append(keys, Key(m[1], m[2]))
+				keys = append(keys, state.RoleKey(m[1], m[2]))
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -160,7 +161,7 @@ func BenchmarkCreateOrder(b *testing.B) {
 	// shape of a large organization using seed 000's pattern.
 	docs := map[string]string{"100000000000/Hub": exactTrust("arn:aws:iam::100000000000:root")}
 	for i := range 3000 {
-		docs[Key(accountN(i), "Access")] = exactTrust("arn:aws:iam::100000000000:role/Hub")
+		docs[state.RoleKey(accountN(i), "Access")] = exactTrust("arn:aws:iam::100000000000:role/Hub")
 	}
 	b.ResetTimer()
 	for b.Loop() {

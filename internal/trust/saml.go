@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/model"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 // IAM's limits on a SAML metadata document (characters).
@@ -213,7 +214,7 @@ func SAMLMappings(m *model.Model) []SAMLMapping {
 		provider, role := samlNames(a.SAML)
 		out = append(out, SAMLMapping{
 			Account: a.Name,
-			Value:   AttributeMapping(SAMLProviderARN(a.ID, provider), RoleARN(a.ID, "/", role)),
+			Value:   AttributeMapping(state.SAMLProviderARN(a.ID, provider), state.RoleARN(a.ID, state.DefaultPath, role)),
 		})
 	}
 	return out
@@ -259,10 +260,8 @@ func (e *expander) saml(a model.Account) {
 	default:
 		doc = []byte(s.MetadataXML)
 	}
-	var md Metadata
 	if doc != nil {
-		var err error
-		if md, err = ParseMetadata(doc); err != nil {
+		if _, err := ParseMetadata(doc); err != nil {
 			e.problem(s.Pos, "download the metadata again from the Identity Center application (Applications > the External AWS Account application > IAM Identity Center SAML metadata file)", "account %s: %s: %v", a.Name, s.Metadata, err)
 			ok = false
 		}
@@ -270,7 +269,7 @@ func (e *expander) saml(a model.Account) {
 	managed := sortedUnique(s.Policies)
 	inline := map[string]string{}
 	boundary := ""
-	maxSession := DefaultMaxSession
+	maxSession := state.DefaultMaxSession
 	if s.PermissionSet != "" {
 		ps, found := e.m.PermissionSet(s.PermissionSet)
 		switch {
@@ -288,25 +287,23 @@ func (e *expander) saml(a model.Account) {
 			}
 			// AssumeRoleWithSAML is not chaining: the set's session length applies.
 			if secs := int(ps.SessionDuration / time.Second); secs > maxSession {
-				maxSession = min(secs, MaxMaxSession)
+				maxSession = min(secs, state.MaxMaxSession)
 			}
 		}
 	}
 	if !ok {
 		return
 	}
-	providerARN := SAMLProviderARN(a.ID, provider)
-	e.res.SAMLProviders = append(e.res.SAMLProviders, SAMLProvider{
+	providerARN := state.SAMLProviderARN(a.ID, provider)
+	e.res.SAMLProviders = append(e.res.SAMLProviders, state.SAMLProvider{
 		AccountID:        a.ID,
 		Name:             provider,
 		MetadataDocument: string(doc),
 		Tags:             managedTags(nil),
-		Metadata:         md,
-	})
-	e.res.Roles = append(e.res.Roles, Role{
+	}.Normalize())
+	e.addRole(state.Role{
 		AccountID:           a.ID,
 		Name:                roleName,
-		Path:                "/",
 		Description:         fmt.Sprintf("Signed into from Identity Center through SAML provider %s (managed by gatehouse)", provider),
 		TrustPolicy:         SAMLTrustPolicy(providerARN),
 		ManagedPolicies:     managed,
@@ -314,7 +311,5 @@ func (e *expander) saml(a model.Account) {
 		MaxSessionDuration:  maxSession,
 		PermissionsBoundary: boundary,
 		Tags:                managedTags(nil),
-		Source:              fmt.Sprintf("saml of account %s (%s)", a.Name, s.Pos),
-		Pos:                 s.Pos,
-	})
+	}, origin{fmt.Sprintf("saml of account %s (%s)", a.Name, s.Pos), s.Pos})
 }

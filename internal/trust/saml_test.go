@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 const metadataFile = "testdata/identity-center-metadata.xml"
@@ -92,7 +94,7 @@ func FuzzParseMetadata(f *testing.F) {
 }
 
 func TestSAMLTrustPolicyAndMapping(t *testing.T) {
-	provider := SAMLProviderARN("444444444444", "AWSIdentityCenter")
+	provider := state.SAMLProviderARN("444444444444", "AWSIdentityCenter")
 	want := mustCanonical(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
 		"Principal":{"Federated":"arn:aws:iam::444444444444:saml-provider/AWSIdentityCenter"},
 		"Action":"sts:AssumeRoleWithSAML",
@@ -100,7 +102,7 @@ func TestSAMLTrustPolicyAndMapping(t *testing.T) {
 	if diff := cmp.Diff(want, SAMLTrustPolicy(provider)); diff != "" {
 		t.Errorf("SAMLTrustPolicy() mismatch (-want +got):\n%s", diff)
 	}
-	got := AttributeMapping(provider, RoleARN("444444444444", "/", "IdentityCenterAccess"))
+	got := AttributeMapping(provider, state.RoleARN("444444444444", "/", "IdentityCenterAccess"))
 	wantMapping := "arn:aws:iam::444444444444:saml-provider/AWSIdentityCenter,arn:aws:iam::444444444444:role/IdentityCenterAccess"
 	if got != wantMapping {
 		t.Errorf("AttributeMapping() = %q, want %q", got, wantMapping)
@@ -116,34 +118,32 @@ func TestExpandSAML(t *testing.T) {
 	tests := []struct {
 		name       string
 		saml       string
-		wantRole   Role
+		wantRole   state.Role
 		wantMapped string
 	}{
 		{
 			name: "defaults with managed policies",
 			saml: "      metadata: identity-center-metadata.xml\n      policies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n",
-			wantRole: Role{
+			wantRole: state.Role{
 				AccountID: "444444444444", Name: DefaultSAMLRole, Path: "/",
 				Description:        "Signed into from Identity Center through SAML provider AWSIdentityCenter (managed by gatehouse)",
 				TrustPolicy:        SAMLTrustPolicy("arn:aws:iam::444444444444:saml-provider/AWSIdentityCenter"),
 				ManagedPolicies:    []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
-				InlinePolicies:     map[string]string{},
 				MaxSessionDuration: 3600,
-				Tags:               map[string]string{ManagedTagKey: ManagedTagValue},
+				Tags:               map[string]string{state.ManagedTagKey: state.ManagedTagValue},
 			},
 			wantMapped: "arn:aws:iam::444444444444:saml-provider/AWSIdentityCenter,arn:aws:iam::444444444444:role/IdentityCenterAccess",
 		},
 		{
 			name: "named, carrying a permission set",
 			saml: "      metadata: identity-center-metadata.xml\n      provider: AcmeSSO\n      role: AcmeReadOnly\n      permission_set: ReadOnly\n",
-			wantRole: Role{
+			wantRole: state.Role{
 				AccountID: "444444444444", Name: "AcmeReadOnly", Path: "/",
 				Description:        "Signed into from Identity Center through SAML provider AcmeSSO (managed by gatehouse)",
 				TrustPolicy:        SAMLTrustPolicy("arn:aws:iam::444444444444:saml-provider/AcmeSSO"),
 				ManagedPolicies:    []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
-				InlinePolicies:     map[string]string{},
 				MaxSessionDuration: 8 * 3600,
-				Tags:               map[string]string{ManagedTagKey: ManagedTagValue},
+				Tags:               map[string]string{state.ManagedTagKey: state.ManagedTagValue},
 			},
 			wantMapped: "arn:aws:iam::444444444444:saml-provider/AcmeSSO,arn:aws:iam::444444444444:role/AcmeReadOnly",
 		},
@@ -151,22 +151,21 @@ func TestExpandSAML(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := parseFull(t, samlModel(tt.saml))
-			res, err := Expand(Input{Model: m, ManagementAccountID: "111111111111", Select: selectIn(m)})
+			res, err := Expand(Input{Model: m, Selector: selectorIn(m, "111111111111")})
 			if err != nil {
 				t.Fatalf("Expand() error: %v", err)
 			}
-			ignore := cmp.FilterPath(func(p cmp.Path) bool { f := p.Last().String(); return f == ".Source" || f == ".Pos" }, cmp.Ignore())
-			if diff := cmp.Diff([]Role{tt.wantRole}, res.Roles, ignore); diff != "" {
+			if diff := cmp.Diff([]state.Role{tt.wantRole}, res.Roles); diff != "" {
 				t.Errorf("roles mismatch (-want +got):\n%s", diff)
 			}
 			if len(res.SAMLProviders) != 1 {
 				t.Fatalf("SAMLProviders = %v, want one", res.SAMLProviders)
 			}
 			p := res.SAMLProviders[0]
-			if p.AccountID != "444444444444" || p.MetadataDocument != readMetadata(t) || p.Tags[ManagedTagKey] != ManagedTagValue || p.Metadata.EntityID == "" {
+			if p.AccountID != "444444444444" || p.MetadataDocument != readMetadata(t) || p.Tags[state.ManagedTagKey] != state.ManagedTagValue {
 				t.Errorf("SAML provider = %+v, want the metadata file in 444444444444, tagged", p)
 			}
-			if got := p.ARN() + "," + res.Roles[0].ARN(); got != tt.wantMapped {
+			if got := state.SAMLProviderARN(p.AccountID, p.Name) + "," + res.Roles[0].ARN(); got != tt.wantMapped {
 				t.Errorf("provider and role ARNs = %q, want %q", got, tt.wantMapped)
 			}
 			if diff := cmp.Diff([]SAMLMapping{{Account: "abccorp-prod", Value: tt.wantMapped}}, SAMLMappings(m)); diff != "" {
@@ -193,7 +192,7 @@ func TestExpandSAMLProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := parseFull(t, tt.model)
-			_, err := Expand(Input{Model: m, ManagementAccountID: "111111111111", Select: selectIn(m)})
+			_, err := Expand(Input{Model: m, Selector: selectorIn(m, "111111111111")})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Expand() error = %v, want one containing %q", err, tt.want)
 			}
@@ -221,5 +220,40 @@ func TestSameMetadata(t *testing.T) {
 				t.Errorf("SameMetadata() = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestExpandSAMLReplacesHop checks seed 004's path: an external account
+// signed into through its SAML application gets no hop permission set and
+// no hop role, even when assignments name it; another external account
+// still gets its hop.
+func TestExpandSAMLReplacesHop(t *testing.T) {
+	text := strings.Replace(samlModel("      metadata: identity-center-metadata.xml\n      permission_set: ReadOnly\n"), "users:\n", `  other-client:
+    id: "555555555555"
+    external: true
+    admin_role: arn:aws:iam::555555555555:role/AcmeProvisioner
+users:
+`, 1) + `assignments:
+  - groups: [Engineers]
+    permission_sets: [ReadOnly]
+    accounts: [abccorp-prod, other-client]
+`
+	m := parseFull(t, text)
+	res, err := Expand(Input{Model: m, Selector: selectorIn(m, "111111111111")})
+	if err != nil {
+		t.Fatalf("Expand() error: %v", err)
+	}
+	var roles, sets []string
+	for _, r := range res.Roles {
+		roles = append(roles, r.Key())
+	}
+	for _, h := range res.HopSets {
+		sets = append(sets, h.Name)
+	}
+	if diff := cmp.Diff([]string{"444444444444/IdentityCenterAccess", "555555555555/gatehouse-ReadOnly"}, roles); diff != "" {
+		t.Errorf("roles mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"other-client-ReadOnly"}, sets); diff != "" {
+		t.Errorf("hop sets mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -1,4 +1,4 @@
-package state
+package expand
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/gatehouse/internal/model"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 func at(line int) model.Pos { return model.Pos{File: "m.yaml", Line: line, Col: 3} }
@@ -18,12 +19,12 @@ func at(line int) model.Pos { return model.Pos{File: "m.yaml", Line: line, Col: 
 // testOrg is an organization with nested OUs, an OU whose name starts like
 // another's (Workloads/Production), an account the model does not name and
 // a suspended one.
-func testOrg() *Organization {
-	return &Organization{
+func testOrg() *state.Organization {
+	return &state.Organization{
 		ID:                  "o-test",
 		ManagementAccountID: "111111111111",
 		OUs:                 []string{"Workloads", "Workloads/Dev", "Workloads/Prod", "Workloads/Prod/EU", "Workloads/Production"},
-		Accounts: []OrgAccount{
+		Accounts: []state.OrgAccount{
 			{ID: "111111111111", Name: "Management", Status: "ACTIVE", Tags: map[string]string{"env": "mgmt"}},
 			{ID: "222222222222", Name: "Dev", Status: "ACTIVE", OUPath: "Workloads/Dev", Tags: map[string]string{"env": "dev"}},
 			{ID: "333333333333", Name: "Production", Status: "ACTIVE", OUPath: "Workloads/Prod", Tags: map[string]string{"env": "prod", "team": "core"}},
@@ -94,16 +95,16 @@ func TestExpandSelectors(t *testing.T) {
 				Accounts:    testAccounts(),
 				Assignments: []model.Assignment{{Groups: []string{"Engineers"}, PermissionSets: []string{"ReadOnly"}, Accounts: tc.sel, Pos: at(20)}},
 			}
-			rows, err := Expand(m, testOrg())
+			rows, err := Rows(m, testOrg())
 			if err != nil {
-				t.Fatalf("Expand() error: %v", err)
+				t.Fatalf("Rows() error: %v", err)
 			}
 			var got []selected
 			for _, r := range rows {
 				got = append(got, selected{ID: r.AccountID, Name: r.AccountName, External: r.External})
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("Expand() accounts mismatch (-want +got):\n%s", diff)
+				t.Errorf("Rows() accounts mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -122,27 +123,27 @@ func TestExpandRows(t *testing.T) {
 		return Row{PrincipalType: typ, PrincipalName: principal, AccountID: id, AccountName: account, PermissionSet: set, External: ext, Assignment: at(line)}
 	}
 	want := []Row{
-		row(PrincipalGroup, "Admins", "999999999999", "client", "Admin", true, 20),
-		row(PrincipalGroup, "Admins", "999999999999", "client", "ReadOnly", true, 20),
-		row(PrincipalGroup, "Admins", "333333333333", "production", "Admin", false, 20),
-		row(PrincipalGroup, "Admins", "333333333333", "production", "ReadOnly", false, 20),
-		row(PrincipalGroup, "Engineers", "555555555555", "Unnamed", "ReadOnly", false, 24),
-		row(PrincipalGroup, "Engineers", "999999999999", "client", "Admin", true, 20),
-		row(PrincipalGroup, "Engineers", "999999999999", "client", "ReadOnly", true, 20),
-		row(PrincipalGroup, "Engineers", "444444444444", "eu-prod", "ReadOnly", false, 24),
-		row(PrincipalGroup, "Engineers", "333333333333", "production", "Admin", false, 20),
-		row(PrincipalGroup, "Engineers", "333333333333", "production", "ReadOnly", false, 20),
-		row(PrincipalUser, "alice", "999999999999", "client", "Admin", true, 20),
-		row(PrincipalUser, "alice", "999999999999", "client", "ReadOnly", true, 20),
-		row(PrincipalUser, "alice", "333333333333", "production", "Admin", false, 20),
-		row(PrincipalUser, "alice", "333333333333", "production", "ReadOnly", false, 20),
+		row(state.PrincipalGroup, "Admins", "999999999999", "client", "Admin", true, 20),
+		row(state.PrincipalGroup, "Admins", "999999999999", "client", "ReadOnly", true, 20),
+		row(state.PrincipalGroup, "Admins", "333333333333", "production", "Admin", false, 20),
+		row(state.PrincipalGroup, "Admins", "333333333333", "production", "ReadOnly", false, 20),
+		row(state.PrincipalGroup, "Engineers", "555555555555", "Unnamed", "ReadOnly", false, 24),
+		row(state.PrincipalGroup, "Engineers", "999999999999", "client", "Admin", true, 20),
+		row(state.PrincipalGroup, "Engineers", "999999999999", "client", "ReadOnly", true, 20),
+		row(state.PrincipalGroup, "Engineers", "444444444444", "eu-prod", "ReadOnly", false, 24),
+		row(state.PrincipalGroup, "Engineers", "333333333333", "production", "Admin", false, 20),
+		row(state.PrincipalGroup, "Engineers", "333333333333", "production", "ReadOnly", false, 20),
+		row(state.PrincipalUser, "alice", "999999999999", "client", "Admin", true, 20),
+		row(state.PrincipalUser, "alice", "999999999999", "client", "ReadOnly", true, 20),
+		row(state.PrincipalUser, "alice", "333333333333", "production", "Admin", false, 20),
+		row(state.PrincipalUser, "alice", "333333333333", "production", "ReadOnly", false, 20),
 	}
-	got, err := Expand(m, testOrg())
+	got, err := Rows(m, testOrg())
 	if err != nil {
-		t.Fatalf("Expand() error: %v", err)
+		t.Fatalf("Rows() error: %v", err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Expand() mismatch (-want +got):\n%s", diff)
+		t.Errorf("Rows() mismatch (-want +got):\n%s", diff)
 	}
 	wantSum := RowSummary{Rows: 14, Principals: 3, Accounts: 4, PermissionSets: 2}
 	if diff := cmp.Diff(wantSum, SummarizeRows(got)); diff != "" {
@@ -247,21 +248,21 @@ func TestExpandProblems(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := &model.Model{Accounts: tc.accounts, Assignments: tc.assignments, Positions: tc.positions}
-			rows, err := Expand(m, testOrg())
-			var ee *ExpandError
+			rows, err := Rows(m, testOrg())
+			var ee *Error
 			if !errors.As(err, &ee) {
-				t.Fatalf("Expand() error = %v, want an *ExpandError", err)
+				t.Fatalf("Rows() error = %v, want an *Error", err)
 			}
 			if diff := cmp.Diff(tc.want, ee.Problems); diff != "" {
-				t.Errorf("Expand() problems mismatch (-want +got):\n%s", diff)
+				t.Errorf("Rows() problems mismatch (-want +got):\n%s", diff)
 			}
 			if len(rows) != tc.wantRows {
-				t.Errorf("Expand() gave %d rows, want %d", len(rows), tc.wantRows)
+				t.Errorf("Rows() gave %d rows, want %d", len(rows), tc.wantRows)
 			}
 			// Desired reports the same problems and no state.
 			s, err := Desired(m, testOrg())
 			if s != nil || !errors.As(err, &ee) {
-				t.Fatalf("Desired() = %v, %v; want nil and an *ExpandError", s, err)
+				t.Fatalf("Desired() = %v, %v; want nil and an *Error", s, err)
 			}
 			if diff := cmp.Diff(tc.want, ee.Problems); diff != "" {
 				t.Errorf("Desired() problems mismatch (-want +got):\n%s", diff)
@@ -300,37 +301,37 @@ func TestDesired(t *testing.T) {
 			{Groups: []string{"Engineers"}, PermissionSets: []string{"ReadOnly"}, Accounts: model.AccountSelector{Names: []string{"production"}}, Pos: at(48)},
 		},
 	}
-	want := &State{
-		Users: map[string]User{
+	want := &state.State{
+		Users: map[string]state.User{
 			"alice": {UserName: "alice", DisplayName: "Alice Doe", GivenName: "Alice", FamilyName: "Doe", Email: "alice@example.com"},
 			"bob":   {UserName: "bob", DisplayName: "Bobby", GivenName: "Bob", FamilyName: "Roe", Email: "bob@example.com"},
 		},
-		Groups: map[string]Group{
+		Groups: map[string]state.Group{
 			"Engineers": {DisplayName: "Engineers", Description: "All engineers", Members: []string{"alice", "bob"}},
 			"Empty":     {DisplayName: "Empty"},
 		},
-		PermissionSets: map[string]PermissionSet{
+		PermissionSets: map[string]state.PermissionSet{
 			"ReadOnly": {Name: "ReadOnly", SessionDuration: "PT8H", ManagedPolicies: []string{"arn:aws:iam::aws:policy/AWSSupportAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"}},
 			"Admin": {
 				Name: "Admin", Description: "Full access", SessionDuration: "PT1H30M", RelayState: "https://console.aws.amazon.com/",
 				ManagedPolicies:         []string{"arn:aws:iam::aws:policy/AdministratorAccess"},
-				CustomerManagedPolicies: []PolicyRef{{Name: "Beta", Path: "/"}, {Name: "Zeta", Path: "/"}, {Name: "Alpha", Path: "/team/"}},
-				PermissionsBoundary:     &Boundary{CustomerManaged: &PolicyRef{Name: "Boundary", Path: "/"}},
+				CustomerManagedPolicies: []state.PolicyRef{{Name: "Beta", Path: "/"}, {Name: "Zeta", Path: "/"}, {Name: "Alpha", Path: "/team/"}},
+				PermissionsBoundary:     &state.Boundary{CustomerManaged: &state.PolicyRef{Name: "Boundary", Path: "/"}},
 				InlinePolicy:            `{"Statement":[{"Action":["ec2:Describe*","s3:GetObject"],"Effect":"Allow","Resource":["*"]}],"Version":"2012-10-17"}`,
 				Tags:                    map[string]string{"owner": "platform"},
 			},
-			"Default": {Name: "Default", SessionDuration: "PT1H", PermissionsBoundary: &Boundary{ManagedPolicyARN: "arn:aws:iam::aws:policy/PowerUserAccess"}},
+			"Default": {Name: "Default", SessionDuration: "PT1H", PermissionsBoundary: &state.Boundary{ManagedPolicyARN: "arn:aws:iam::aws:policy/PowerUserAccess"}},
 		},
 		// Sorted by account, permission set, principal; production is
 		// selected twice but assigned once.
-		Assignments: []Assignment{
-			{AccountID: "222222222222", PermissionSet: "Admin", PrincipalType: PrincipalUser, PrincipalName: "alice"},
-			{AccountID: "333333333333", PermissionSet: "ReadOnly", PrincipalType: PrincipalGroup, PrincipalName: "Engineers"},
-			{AccountID: "444444444444", PermissionSet: "ReadOnly", PrincipalType: PrincipalGroup, PrincipalName: "Engineers"},
-			{AccountID: "555555555555", PermissionSet: "ReadOnly", PrincipalType: PrincipalGroup, PrincipalName: "Engineers"},
+		Assignments: []state.Assignment{
+			{AccountID: "222222222222", PermissionSet: "Admin", PrincipalType: state.PrincipalUser, PrincipalName: "alice"},
+			{AccountID: "333333333333", PermissionSet: "ReadOnly", PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers"},
+			{AccountID: "444444444444", PermissionSet: "ReadOnly", PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers"},
+			{AccountID: "555555555555", PermissionSet: "ReadOnly", PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers"},
 		},
-		Roles:         map[string]Role{},
-		SAMLProviders: map[string]SAMLProvider{},
+		Roles:         map[string]state.Role{},
+		SAMLProviders: map[string]state.SAMLProvider{},
 	}
 	got, err := Desired(m, testOrg())
 	if err != nil {
@@ -369,7 +370,7 @@ func TestDesiredExternalNotAssignedDirectly(t *testing.T) {
 			t.Errorf("Desired() assigns %v directly in the external account", a)
 		}
 	}
-	want := Assignment{AccountID: "222222222222", PermissionSet: "ReadOnly", PrincipalType: PrincipalGroup, PrincipalName: "Engineers"}
+	want := state.Assignment{AccountID: "222222222222", PermissionSet: "ReadOnly", PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers"}
 	if !slices.Contains(got.Assignments, want) {
 		t.Errorf("Desired() assignments %v lack %v", got.Assignments, want)
 	}
@@ -378,34 +379,12 @@ func TestDesiredExternalNotAssignedDirectly(t *testing.T) {
 func TestDesiredBadInlinePolicy(t *testing.T) {
 	m := &model.Model{PermissionSets: []model.PermissionSet{{Name: "Broken", InlinePolicy: "{not json", Pos: at(12)}}}
 	_, err := Desired(m, testOrg())
-	var ee *ExpandError
+	var ee *Error
 	if !errors.As(err, &ee) || len(ee.Problems) != 1 || ee.Problems[0].Pos != at(12) {
 		t.Fatalf("Desired() error = %v; want one problem at m.yaml:12:3", err)
 	}
 	if got := ee.Hint(); got != "1 problem between the model and AWS Organizations: change the model or the organization so that they agree, then run again" {
 		t.Errorf("Hint() = %q", got)
-	}
-}
-
-func TestISODuration(t *testing.T) {
-	for _, tc := range []struct {
-		in   time.Duration
-		want string
-	}{
-		{0, "PT1H"},
-		{time.Hour, "PT1H"},
-		{8 * time.Hour, "PT8H"},
-		{12 * time.Hour, "PT12H"},
-		{90 * time.Minute, "PT1H30M"},
-		{time.Hour + 30*time.Second, "PT1H30S"},
-		{45 * time.Minute, "PT45M"},
-		{500 * time.Millisecond, "PT0S"},
-	} {
-		t.Run(tc.want, func(t *testing.T) {
-			if got := ISODuration(tc.in); got != tc.want {
-				t.Errorf("ISODuration(%v) = %q, want %q", tc.in, got, tc.want)
-			}
-		})
 	}
 }
 
@@ -433,7 +412,7 @@ func TestUsesTags(t *testing.T) {
 // two deep), 100 of them named in the model, 20 assignments of 5 groups
 // mixing ou, tags, all and names.
 func BenchmarkExpand(b *testing.B) {
-	org := &Organization{ID: "o-bench", ManagementAccountID: "100000000000"}
+	org := &state.Organization{ID: "o-bench", ManagementAccountID: "100000000000"}
 	m := &model.Model{}
 	for i := range 30 {
 		org.OUs = append(org.OUs, fmt.Sprintf("Workloads/Unit%02d", i))
@@ -441,7 +420,7 @@ func BenchmarkExpand(b *testing.B) {
 	org.OUs = append(org.OUs, "Workloads")
 	sort.Strings(org.OUs)
 	for i := range 3000 {
-		a := OrgAccount{
+		a := state.OrgAccount{
 			ID: fmt.Sprintf("%012d", 100000000000+i), Name: fmt.Sprintf("acct-%04d", i), Status: "ACTIVE",
 			OUPath: fmt.Sprintf("Workloads/Unit%02d", i%30),
 			Tags:   map[string]string{"env": []string{"prod", "dev", "staging"}[i%3], "team": fmt.Sprintf("t%d", i%7)},
@@ -470,7 +449,7 @@ func BenchmarkExpand(b *testing.B) {
 	var rows []Row
 	for b.Loop() {
 		var err error
-		if rows, err = Expand(m, org); err != nil {
+		if rows, err = Rows(m, org); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,16 +1,17 @@
-package state
+package expand
 
 import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/gatehouse/internal/model"
+	"github.com/gatehouse-dev/gatehouse/internal/state"
 	"github.com/gatehouse-dev/gatehouse/internal/trust"
 )
 
@@ -55,12 +56,12 @@ roles:
     managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess]
 `
 
-func crossOrg() *Organization {
-	return &Organization{
+func crossOrg() *state.Organization {
+	return &state.Organization{
 		ID:                  "o-test",
 		ManagementAccountID: "111111111111",
 		OUs:                 []string{"Workloads", "Workloads/Prod"},
-		Accounts: []OrgAccount{
+		Accounts: []state.OrgAccount{
 			{ID: "111111111111", Name: "Management", Status: "ACTIVE"},
 			{ID: "333333333333", Name: "Production", Status: "ACTIVE", OUPath: "Workloads/Prod"},
 			{ID: "444444444444", Name: "EU", Status: "ACTIVE", OUPath: "Workloads/Prod"},
@@ -104,19 +105,19 @@ func TestDesiredRoles(t *testing.T) {
 		"888888888888/IdentityCenterAccess",
 		"999999999999/gatehouse-ReadOnly",
 	}
-	if diff := cmp.Diff(wantKeys, sortedCopy(keys)); diff != "" {
+	if diff := cmp.Diff(wantKeys, slices.Sorted(slices.Values(keys))); diff != "" {
 		t.Errorf("role keys mismatch (-want +got):\n%s", diff)
 	}
 	access := s.Roles["333333333333/EngineerAccess"]
 	if !strings.Contains(access.TrustPolicy, `"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111111111111:role/EngineerIdentity"]}`) ||
-		access.Tags[trust.ManagedTagKey] != trust.ManagedTagValue || access.MaxSessionDuration != 3600 {
+		access.Tags[state.ManagedTagKey] != state.ManagedTagValue || access.MaxSessionDuration != 3600 {
 		t.Errorf("EngineerAccess = %+v, want trust by aws:PrincipalArn, the ownership tag and 1h sessions", access)
 	}
 	hop, ok := s.PermissionSets["abccorp-prod-ReadOnly"]
 	if !ok {
 		t.Fatalf("no hop permission set; sets: %v", s.PermissionSets)
 	}
-	wantHop := PermissionSet{
+	wantHop := state.PermissionSet{
 		Name:            "abccorp-prod-ReadOnly",
 		Description:     "Hop to gatehouse-ReadOnly in abccorp-prod (999999999999) as ReadOnly",
 		SessionDuration: "PT8H",
@@ -125,15 +126,15 @@ func TestDesiredRoles(t *testing.T) {
 	if diff := cmp.Diff(wantHop, hop); diff != "" {
 		t.Errorf("hop permission set mismatch (-want +got):\n%s", diff)
 	}
-	wantAssignments := []Assignment{
-		{AccountID: "111111111111", PermissionSet: "abccorp-prod-ReadOnly", PrincipalType: PrincipalGroup, PrincipalName: "Engineers"},
-		{AccountID: "333333333333", PermissionSet: "ReadOnly", PrincipalType: PrincipalGroup, PrincipalName: "Engineers"},
+	wantAssignments := []state.Assignment{
+		{AccountID: "111111111111", PermissionSet: "abccorp-prod-ReadOnly", PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers"},
+		{AccountID: "333333333333", PermissionSet: "ReadOnly", PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers"},
 	}
 	if diff := cmp.Diff(wantAssignments, s.Assignments); diff != "" {
 		t.Errorf("assignments mismatch (-want +got):\n%s", diff)
 	}
-	p, ok := s.SAMLProviders[SAMLProviderKey("888888888888", trust.DefaultSAMLProvider)]
-	if !ok || !strings.Contains(p.MetadataDocument, "<md:EntityDescriptor") || p.Tags[trust.ManagedTagKey] != trust.ManagedTagValue {
+	p, ok := s.SAMLProviders[state.SAMLProviderKey("888888888888", trust.DefaultSAMLProvider)]
+	if !ok || !strings.Contains(p.MetadataDocument, "<md:EntityDescriptor") || p.Tags[state.ManagedTagKey] != state.ManagedTagValue {
 		t.Errorf("SAML provider = %+v (found %v), want the metadata model.Load read, tagged", p, ok)
 	}
 	if got := s.Roles["888888888888/IdentityCenterAccess"].MaxSessionDuration; got != 8*3600 {
@@ -163,28 +164,11 @@ func TestDesiredRemovingExternalAssignmentRemovesAllThreeParts(t *testing.T) {
 func TestDesiredRoleProblems(t *testing.T) {
 	text := strings.Replace(crossModel, "trust: [{ role: EngineerIdentity@management }]", "trust: [{ role: EngineerIdentity@production }]", 1)
 	_, err := Desired(loadCross(t, text), crossOrg())
-	var ee *ExpandError
+	var ee *Error
 	if !errors.As(err, &ee) {
-		t.Fatalf("Desired() error = %v, want an *ExpandError", err)
+		t.Fatalf("Desired() error = %v, want an *Error", err)
 	}
 	if len(ee.Problems) != 1 || !strings.Contains(ee.Problems[0].Message, "role EngineerIdentity is not created in account production (333333333333)") {
 		t.Errorf("problems = %v, want the one about EngineerIdentity@production", ee.Problems)
-	}
-}
-
-// TestTrustAgreesWithState pins the values trust copies from this package's
-// vocabulary, which it cannot import.
-func TestTrustAgreesWithState(t *testing.T) {
-	if trust.PrincipalGroup != PrincipalGroup || trust.PrincipalUser != PrincipalUser {
-		t.Errorf("principal types differ: trust %s/%s, state %s/%s", trust.PrincipalGroup, trust.PrincipalUser, PrincipalGroup, PrincipalUser)
-	}
-	if trust.Key("1", "R") != RoleKey("1", "R") {
-		t.Errorf("role keys differ: %s vs %s", trust.Key("1", "R"), RoleKey("1", "R"))
-	}
-	for _, d := range []string{"0s", "1h", "8h", "90m", "45m", "1h0m5s", "12h"} {
-		dur, _ := time.ParseDuration(d)
-		if trust.ISODuration(dur) != ISODuration(dur) {
-			t.Errorf("ISODuration(%s): trust %s, state %s", d, trust.ISODuration(dur), ISODuration(dur))
-		}
 	}
 }
