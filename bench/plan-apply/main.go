@@ -199,7 +199,7 @@ func awsConfig(ctx context.Context, endpoint string) (aws.Config, error) {
 	)
 }
 
-func readOrg(ctx context.Context, cfg aws.Config) (*state.Organization, organization.Stats, error) {
+func readOrg(ctx context.Context, cfg aws.Config) (*state.Organization, awscall.Snapshot, error) {
 	r := organization.New(cfg, organization.Options{SkipTags: true})
 	org, err := r.Read(ctx)
 	return org, r.Stats(), err

@@ -105,9 +105,15 @@ type Service struct {
 	Stats *Stats
 	// Policy bounds retries.
 	Policy Policy
-	// Hint names what to check when the endpoint cannot be reached, e.g.
-	// "AWS_ENDPOINT_URL_SSO_ADMIN".
+	// EndpointVariable names what to check when the endpoint cannot be
+	// reached, e.g. "AWS_ENDPOINT_URL_SSO_ADMIN".
 	EndpointVariable string
+	// AccessHint, when set, is the hint of an access-denied error (what the
+	// credentials need, in the adapter's words).
+	AccessHint string
+	// CodeHints are hints for particular AWS error codes
+	// ("MalformedPolicyDocument": "check the role's policies ...").
+	CodeHints map[string]string
 	// Sleep waits between attempts; retry.Sleep when nil (tests inject
 	// their own clock).
 	Sleep func(ctx context.Context, d time.Duration) error

@@ -211,18 +211,24 @@ func Explain(s *Service, c Call, attempts int, err error) error {
 		where += " in account " + c.Account
 	}
 	wrapped := fmt.Errorf("%s: %w", where, Short(err))
+	if h, ok := s.CodeHints[Code(err)]; ok {
+		return hint.Wrap(wrapped, h)
+	}
 	switch class := Classify(err); class {
 	case Throttled, TransientConflict:
 		return hint.Wrap(fmt.Errorf("%s: still refused after %d attempts: %w", where, attempts, Short(err)),
 			"another tool may be using the "+s.Name+" quota; run again later (the next run picks up where this one stopped)")
 	case AccessDenied:
+		if s.AccessHint != "" {
+			return hint.Wrap(wrapped, s.AccessHint)
+		}
 		h := "the credentials gatehouse uses may not call " + s.Name + ":" + c.Op
 		if c.Account != "" {
 			h = "the credentials gatehouse uses in account " + c.Account + " may not call " + s.Name + ":" + c.Op
 		}
 		return hint.Wrap(wrapped, h+"; use credentials that may (--profile), or grant the permission")
 	case Credentials:
-		return hint.Wrap(fmt.Errorf("%s: the AWS credentials were rejected (%s)", where, Code(err)),
+		return hint.Wrap(&explained{fmt.Sprintf("%s: the AWS credentials were rejected (%s)", where, Code(err)), err},
 			"refresh them (for example `aws sso login`) or choose other credentials with --profile, then run again")
 	case Refused, Transport:
 		if loopback(err) {
@@ -239,11 +245,21 @@ func Explain(s *Service, c Call, attempts int, err error) error {
 		return hint.Wrap(wrapped, "an AWS quota is reached: raise it in Service Quotas, or change the model to need less")
 	}
 	if missingCredentials(err) {
-		return hint.Wrap(fmt.Errorf("%s: no usable AWS credentials: %w", where, err),
+		return hint.Wrap(&explained{fmt.Sprintf("%s: no usable AWS credentials", where), err},
 			"pass --profile, set AWS_PROFILE, or export credentials for the management account")
 	}
 	return wrapped
 }
+
+// explained is an error with a message of its own that still unwraps to
+// what AWS answered, so that Classify and Code work on it.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }
 
 func missingCredentials(err error) bool {
 	msg := err.Error()

@@ -6,11 +6,11 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 )
 
@@ -66,12 +66,9 @@ func runWhoami(ctx context.Context, d Deps, opts whoamiOptions, args []string) e
 		}
 		client = e.clients.STS(c.Region, awscreds.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken))
 	} else {
-		cfg, err := config.LoadDefaultConfig(ctx)
+		cfg, err := awscall.Admin(ctx, awscall.AdminOptions{ModelRegion: "us-east-1"})
 		if err != nil {
 			return hint.Wrap(fmt.Errorf("loading the AWS configuration of this environment: %w", err), "name a profile: gatehouse whoami PROFILE")
-		}
-		if cfg.Region == "" {
-			cfg.Region = "us-east-1"
 		}
 		client = sts.NewFromConfig(cfg)
 	}

@@ -12,12 +12,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
 
@@ -35,37 +34,10 @@ type Clients struct {
 
 // Endpoint returns the base endpoint override of a service by its
 // environment suffix ("SSO", "SSO_OIDC", "STS"), or "" for AWS's default.
-func (c Clients) Endpoint(service string) string {
-	if c.Getenv == nil {
-		return ""
-	}
-	if strings.EqualFold(c.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
-		return ""
-	}
-	if v := c.Getenv("AWS_ENDPOINT_URL_" + service); v != "" {
-		return v
-	}
-	return c.Getenv("AWS_ENDPOINT_URL")
-}
+func (c Clients) Endpoint(service string) string { return awscall.Endpoints(c.Getenv).For(service) }
 
 func (c Clients) config(region, service string, creds aws.CredentialsProvider) aws.Config {
-	attempts := c.MaxAttempts
-	if attempts <= 0 {
-		attempts = 3
-	}
-	cfg := aws.Config{
-		Region:      region,
-		Credentials: creds,
-		HTTPClient:  awshttp.NewBuildableClient(),
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = attempts })
-		},
-		RetryMaxAttempts: attempts,
-	}
-	if ep := c.Endpoint(service); ep != "" {
-		cfg.BaseEndpoint = aws.String(ep)
-	}
-	return cfg
+	return awscall.Engineer(c.Getenv, region, service, creds, c.MaxAttempts)
 }
 
 // Portal returns an SSO portal client for Identity Center's region. Portal

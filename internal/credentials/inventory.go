@@ -5,22 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
-	ssotypes "github.com/aws/aws-sdk-go-v2/service/sso/types"
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 
-	"github.com/gatehouse-dev/gatehouse/internal/retry"
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
 
@@ -75,13 +69,23 @@ func (l Lister) List(ctx context.Context, accessToken string) ([]Account, ListSt
 	if workers <= 0 {
 		workers = 8
 	}
-	c := &caller{limiter: rate.NewLimiter(rate.Limit(rps), 1), max: rate.Limit(rps), sleep: l.Sleep}
+	stats := awscall.NewStats()
+	c := &caller{svc: &awscall.Service{
+		Name:    "portal",
+		Limiter: awscall.NewLimiter(rps, 1),
+		Stats:   stats,
+		// Throttling is never fatal: the portal's quota is per user, and
+		// the pace adapts to it.
+		Policy:           awscall.Policy{MaxAttempts: 200, MaxTransient: maxTransient, BaseDelay: backoffBase, MaxDelay: backoffCap},
+		EndpointVariable: "AWS_ENDPOINT_URL_SSO",
+		Sleep:            l.Sleep,
+	}, counts: stats}
 
 	var accounts []Account
 	var next *string
 	for {
 		var out *sso.ListAccountsOutput
-		err := c.call(ctx, func() (err error) {
+		err := c.call(ctx, "ListAccounts", "", func(ctx context.Context) (err error) {
 			out, err = l.Portal.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: &accessToken, MaxResults: aws.Int32(100), NextToken: next})
 			return err
 		})
@@ -104,8 +108,8 @@ func (l Lister) List(ctx context.Context, accessToken string) ([]Account, ListSt
 			var next *string
 			for {
 				var out *sso.ListAccountRolesOutput
-				err := c.call(gctx, func() (err error) {
-					out, err = l.Portal.ListAccountRoles(gctx, &sso.ListAccountRolesInput{AccessToken: &accessToken, AccountId: &a.ID, MaxResults: aws.Int32(100), NextToken: next})
+				err := c.call(gctx, "ListAccountRoles", a.ID, func(ctx context.Context) (err error) {
+					out, err = l.Portal.ListAccountRoles(ctx, &sso.ListAccountRolesInput{AccessToken: &accessToken, AccountId: &a.ID, MaxResults: aws.Int32(100), NextToken: next})
 					return err
 				})
 				if err != nil {
@@ -138,103 +142,35 @@ func SortAccounts(accounts []Account) {
 	})
 }
 
-// caller paces calls and retries throttling and transient failures. Its
-// rate adapts: a throttled call lowers it by 10% (at most once a second,
-// never below half the maximum), and each successful call raises it by 0.5%
-// of the maximum, up to the maximum. Against a portal that allows exactly
-// the configured rate with no burst, where arrival jitter alone causes
-// throttling, the pace settles just under the limit instead of losing a
-// retry every other call.
+// caller sends portal calls through internal/awscall: an adaptive pace
+// (a throttled call lowers the rate, successes bring it back; see
+// awscall.Limiter), throttling retried with jittered backoff, server and
+// network failures retried a few times.
 type caller struct {
-	limiter   *rate.Limiter
-	max       rate.Limit
-	sleep     func(ctx context.Context, d time.Duration) error
-	calls     atomic.Int64
-	throttled atomic.Int64
-	mu        sync.Mutex
-	lastCut   time.Time
+	svc    *awscall.Service
+	counts *awscall.Stats
 }
 
-func (c *caller) slowDown() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if time.Since(c.lastCut) < time.Second {
-		return // one throttling episode, one cut
-	}
-	c.lastCut = time.Now()
-	c.limiter.SetLimit(max(c.limiter.Limit()*0.9, c.max/2))
-}
-
-func (c *caller) speedUp() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if l := c.limiter.Limit(); l < c.max {
-		c.limiter.SetLimit(min(l+c.max/200, c.max))
-	}
+func (c *caller) call(ctx context.Context, op, account string, fn func(context.Context) error) error {
+	_, err := awscall.Do(ctx, c.svc, awscall.Call{Op: op, Account: account, Mode: awscall.Read}, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, fn(ctx)
+	})
+	return err
 }
 
 func (c *caller) stats() ListStats {
-	return ListStats{Calls: c.calls.Load(), Throttled: c.throttled.Load()}
+	snap := c.counts.Snapshot()
+	return ListStats{Calls: int64(snap.Total()), Throttled: int64(snap.Throttled)}
 }
 
 // Backoff bounds of retries.
 const (
 	backoffBase = 100 * time.Millisecond
 	backoffCap  = 5 * time.Second
-	// maxTransient bounds retries of server errors; throttling is retried
-	// until the context ends.
-	maxTransient = 5
+	// maxTransient bounds the attempts of a call failing with a server
+	// error; throttling is retried far longer.
+	maxTransient = 6
 )
-
-func (c *caller) call(ctx context.Context, fn func() error) error {
-	transient := 0
-	for attempt := 0; ; attempt++ {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return err
-		}
-		c.calls.Add(1)
-		err := fn()
-		switch {
-		case err == nil:
-			c.speedUp()
-			return nil
-		case isThrottle(err):
-			c.throttled.Add(1)
-			c.slowDown()
-		case isTransient(err) && transient < maxTransient:
-			transient++
-		default:
-			return err
-		}
-		// Full jitter: a uniformly random wait up to the exponential bound,
-		// so that workers throttled together do not retry together.
-		bound := retry.Ceiling(backoffBase, backoffCap, min(attempt, 10))
-		if err := c.wait(ctx, retry.Jitter(bound)+time.Millisecond); err != nil {
-			return err
-		}
-	}
-}
-
-func (c *caller) wait(ctx context.Context, d time.Duration) error {
-	if c.sleep != nil {
-		return c.sleep(ctx, d)
-	}
-	return retry.Sleep(ctx, d)
-}
-
-func isThrottle(err error) bool {
-	var tm *ssotypes.TooManyRequestsException
-	if errors.As(err, &tm) {
-		return true
-	}
-	var re *awshttp.ResponseError
-	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusTooManyRequests
-}
-
-func isTransient(err error) bool {
-	var re *awshttp.ResponseError
-	return errors.As(err, &re) && re.HTTPStatusCode() >= 500
-}
 
 // Inventory is what a user can reach, as cached.
 type Inventory struct {

@@ -1,13 +1,10 @@
 package iamroles
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"strings"
 
-	"github.com/aws/smithy-go"
-
-	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
@@ -34,71 +31,39 @@ func (e *UnmanagedError) Hint() string {
 	return "gatehouse never takes over a " + e.Kind + " made by hand: choose another name in the model, or delete the hand-made one"
 }
 
-// apiError is an AWS error shortened to "Code: message", keeping the SDK
-// error underneath for errors.As.
-type apiError struct {
-	code, msg string
-	err       error
+// do runs one IAM call in an account through internal/awscall: the
+// account's pacing, the retry policy and call statistics, and an error that
+// names the operation, the object and the account.
+func do[T any](ctx context.Context, c *Client, accountID, op, what string, m awscall.Mode, fn func(context.Context) (T, error)) (T, error) {
+	return awscall.Do(ctx, c.service(accountID), awscall.Call{Op: op, What: what, Account: c.label(accountID), Mode: m}, fn)
 }
 
-func (e *apiError) Error() string { return e.code + ": " + e.msg }
-func (e *apiError) Unwrap() error { return e.err }
-
-// unwrapAPI shortens an SDK error ("operation error IAM: CreateRole, https
-// response error StatusCode: 403, RequestID: ..., api error AccessDenied:
-// ...") to its code and message.
-func unwrapAPI(err error) error {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return &apiError{code: api.ErrorCode(), msg: api.ErrorMessage(), err: err}
+// service returns the awscall.Service of IAM in an account, made on first
+// use: IAM's quotas are per account.
+func (c *Client) service(accountID string) *awscall.Service {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.services[accountID]; ok {
+		return s
 	}
-	return err
+	s := awscall.NewService("iam", 0, 0, c.opts.Stats)
+	// IAM publishes no per-second quota; a steady pace with a small burst
+	// keeps a many-account plan from bursting into throttling.
+	s.Limiter = awscall.NewLimiter(c.opts.Rate, 10)
+	s.Policy = awscall.Policy{BaseDelay: c.opts.BaseDelay}
+	s.Sleep = c.opts.Sleep
+	s.EndpointVariable = "AWS_ENDPOINT_URL_IAM"
+	s.AccessHint = "the credentials gatehouse uses in account " + c.label(accountID) +
+		" may not do this: give the provisioning (or admin_role) role IAM rights on roles, role policies and SAML providers"
+	s.CodeHints = map[string]string{
+		"LimitExceeded":           "an IAM quota of the account is reached (roles per account, policies per role, policy size): raise it in Service Quotas or trim the model",
+		"MalformedPolicyDocument": "IAM refused a policy document: check the role's policies in the model (gatehouse validate), and that every principal a trust names exists",
+		"DeleteConflict":          "something outside gatehouse still uses the role (an instance profile?): remove that use and run again",
+	}
+	c.services[accountID] = s
+	return s
 }
 
-func errorCode(err error) string {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return api.ErrorCode()
-	}
-	return ""
-}
+func isAccessDenied(err error) bool { return awscall.Classify(err) == awscall.AccessDenied }
 
-func isAccessDenied(code string) bool {
-	switch code {
-	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "InvalidClientTokenId":
-		return true
-	}
-	return false
-}
-
-func isNotFound(err error) bool { return errorCode(err) == "NoSuchEntity" }
-
-// fail turns an SDK error of action in an account into an error that names
-// both, with a hint chosen by the error code.
-func (c *Client) fail(accountID, action string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var um *UnmanagedError
-	if errors.As(err, &um) || hint.Of(err) != "" {
-		return err
-	}
-	wrapped := fmt.Errorf("%s in account %s: %w", action, c.label(accountID), unwrapAPI(err))
-	code := errorCode(err)
-	switch {
-	case isAccessDenied(code):
-		return hint.Wrap(wrapped, "the credentials gatehouse uses in account "+c.label(accountID)+
-			" may not do this: give the provisioning (or admin_role) role IAM rights on roles, role policies and SAML providers")
-	case code == "ExpiredToken" || code == "ExpiredTokenException" || code == "RequestExpired":
-		return hint.Wrap(wrapped, "the admin's AWS session expired: sign in again and run again")
-	case code == "Throttling" || code == "ThrottlingException" || strings.Contains(code, "Throttl"):
-		return hint.Wrap(wrapped, "IAM throttled gatehouse: run again in a minute")
-	case code == "LimitExceeded":
-		return hint.Wrap(wrapped, "an IAM quota of the account is reached (roles per account, policies per role, policy size): raise it in Service Quotas or trim the model")
-	case code == "MalformedPolicyDocument":
-		return hint.Wrap(wrapped, "IAM refused a policy document: check the role's policies in the model (gatehouse validate), and that every principal a trust names exists")
-	case code == "DeleteConflict":
-		return hint.Wrap(wrapped, "something outside gatehouse still uses the role (an instance profile?): remove that use and run again")
-	}
-	return wrapped
-}
+func isNotFound(err error) bool { return awscall.Code(err) == "NoSuchEntity" }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/smithy-go"
 
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 )
 
@@ -26,40 +27,46 @@ func testClient() *Client {
 	return New(Options{Names: map[string]string{"333333333333": "production"}})
 }
 
-func TestFail(t *testing.T) {
+// TestCallErrors checks what an IAM call's failure says: the operation,
+// the role and the account, AWS's code and message, and IAM's own hints.
+func TestCallErrors(t *testing.T) {
 	tests := []struct {
 		code, wantMsg, wantHint string
+		wantCalls               int
 	}{
-		{"AccessDenied", "creating role Deploy in account production (333333333333): AccessDenied: not allowed", "may not do this"},
-		{"ExpiredToken", "creating role Deploy in account production (333333333333): ExpiredToken: not allowed", "session expired"},
-		{"Throttling", "creating role Deploy in account production (333333333333): Throttling: not allowed", "throttled"},
-		{"LimitExceeded", "creating role Deploy in account production (333333333333): LimitExceeded: not allowed", "quota"},
-		{"MalformedPolicyDocument", "creating role Deploy in account production (333333333333): MalformedPolicyDocument: not allowed", "refused a policy document"},
-		{"DeleteConflict", "creating role Deploy in account production (333333333333): DeleteConflict: not allowed", "instance profile"},
-		{"ServiceFailure", "creating role Deploy in account production (333333333333): ServiceFailure: not allowed", ""},
+		{"AccessDenied", "CreateRole role Deploy in account production (333333333333): AccessDenied: not allowed", "may not do this", 1},
+		{"ExpiredToken", "CreateRole role Deploy in account production (333333333333): the AWS credentials were rejected (ExpiredToken)", "aws sso login", 1},
+		{"Throttling", "CreateRole role Deploy in account production (333333333333): still refused after 12 attempts: Throttling: not allowed", "quota", 12},
+		{"LimitExceeded", "CreateRole role Deploy in account production (333333333333): LimitExceeded: not allowed", "IAM quota of the account", 1},
+		{"MalformedPolicyDocument", "CreateRole role Deploy in account production (333333333333): MalformedPolicyDocument: not allowed", "refused a policy document", 1},
+		{"DeleteConflict", "CreateRole role Deploy in account production (333333333333): DeleteConflict: not allowed", "instance profile", 1},
+		{"ServiceFailure", "CreateRole role Deploy in account production (333333333333): ServiceFailure: not allowed", "run again later", 4},
 	}
-	c := testClient()
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
-			err := c.fail("333333333333", "creating role Deploy", apiErr("CreateRole", tt.code, "not allowed"))
+			c := New(Options{Names: map[string]string{"333333333333": "production"}, Sleep: func(context.Context, time.Duration) error { return nil }})
+			calls := 0
+			_, err := do(context.Background(), c, "333333333333", "CreateRole", "role Deploy", awscall.Idempotent, func(context.Context) (int, error) {
+				calls++
+				return 0, apiErr("CreateRole", tt.code, "not allowed")
+			})
 			if err.Error() != tt.wantMsg {
 				t.Errorf("message = %q, want %q", err, tt.wantMsg)
 			}
-			if h := hint.Of(err); (tt.wantHint == "") != (h == "") || !strings.Contains(h, tt.wantHint) {
+			if h := hint.Of(err); !strings.Contains(h, tt.wantHint) {
 				t.Errorf("hint = %q, want one containing %q", h, tt.wantHint)
 			}
 			var api smithy.APIError
 			if !errors.As(err, &api) || api.ErrorCode() != tt.code {
 				t.Errorf("the AWS error is not kept underneath: %v", err)
 			}
+			if calls != tt.wantCalls {
+				t.Errorf("%d attempts, want %d", calls, tt.wantCalls)
+			}
+			if n := c.Stats().Calls["iam:CreateRole"]; n != tt.wantCalls {
+				t.Errorf("counted %d calls, want %d", n, tt.wantCalls)
+			}
 		})
-	}
-	if c.fail("1", "x", nil) != nil {
-		t.Error("fail(nil) is not nil")
-	}
-	um := &UnmanagedError{Kind: "role", Name: "X", AccountID: "1", Account: "1"}
-	if got := c.fail("1", "x", um); got != error(um) {
-		t.Errorf("fail() rewrapped an *UnmanagedError: %v", got)
 	}
 }
 

@@ -18,11 +18,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
 	"github.com/gatehouse-dev/gatehouse/internal/retry"
@@ -64,6 +64,12 @@ type Options struct {
 	SessionName string
 	// PrincipalWait is DefaultPrincipalWait when zero.
 	PrincipalWait time.Duration
+	// Rate is IAM calls per second in each account (default 20, adapting
+	// to throttling); BaseDelay the first retry backoff (default 250ms).
+	Rate      float64
+	BaseDelay time.Duration
+	// Stats counts the calls (internal/awscall); a new counter when nil.
+	Stats *awscall.Stats
 	// Now and Sleep are the clock; time.Now and a context-aware sleep when nil.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -99,6 +105,9 @@ type Client struct {
 	caller   *sts.GetCallerIdentityOutput
 
 	created *createdPrincipals
+
+	// services paces IAM per account (service).
+	services map[string]*awscall.Service
 }
 
 // session is one account's IAM client, made once; a failed attempt is not
@@ -125,13 +134,19 @@ func New(o Options) *Client {
 	if o.Sleep == nil {
 		o.Sleep = retry.Sleep
 	}
+	if o.Rate <= 0 {
+		o.Rate = 20
+	}
+	if o.Stats == nil {
+		o.Stats = awscall.NewStats()
+	}
 	if o.LoadProfile == nil {
 		region := o.Base.Region
 		o.LoadProfile = func(ctx context.Context, profile string) (aws.Config, error) {
-			return config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile), config.WithRegion(region))
+			return awscall.Profile(ctx, profile, region)
 		}
 	}
-	return &Client{opts: o, sessions: map[string]*session{}, created: &createdPrincipals{at: map[string]time.Time{}}}
+	return &Client{opts: o, sessions: map[string]*session{}, created: &createdPrincipals{at: map[string]time.Time{}}, services: map[string]*awscall.Service{}}
 }
 
 // label names an account in messages.
@@ -151,7 +166,7 @@ func (c *Client) callerIdentity(ctx context.Context) (*sts.GetCallerIdentityOutp
 	}
 	out, err := sts.NewFromConfig(c.opts.Base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return nil, hint.Wrap(fmt.Errorf("checking the admin's AWS credentials (sts:GetCallerIdentity): %w", unwrapAPI(err)),
+		return nil, hint.Wrap(fmt.Errorf("checking the admin's AWS credentials (sts:GetCallerIdentity): %w", awscall.Short(err)),
 			"sign in to the management account (e.g. aws sso login, or --profile) and run again")
 	}
 	c.caller = out
@@ -189,7 +204,7 @@ func (c *Client) connect(ctx context.Context, accountID string) (*iam.Client, er
 		return nil, err
 	}
 	if aws.ToString(caller.Account) == accountID {
-		return iam.NewFromConfig(c.opts.Base), nil
+		return iam.NewFromConfig(c.opts.Base, func(o *iam.Options) { awscall.NoSDKRetries(&o.Retryer) }), nil
 	}
 	ext, external := c.opts.External[accountID]
 	switch {
@@ -214,21 +229,28 @@ func (c *Client) connectRole(ctx context.Context, accountID, roleARN, caller, tr
 	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(c.opts.Base), roleARN, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = c.opts.SessionName
 	}))
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+	// The first AssumeRole is made here, paced and counted with the
+	// account's IAM calls; the SDK refreshes the session later by itself.
+	svc := c.service(accountID)
+	if _, err := awscall.Do(ctx, &awscall.Service{Name: "sts", Limiter: svc.Limiter, Stats: c.opts.Stats, Sleep: c.opts.Sleep},
+		awscall.Call{Op: "AssumeRole", What: roleARN, Mode: awscall.Read}, cfg.Credentials.Retrieve); err != nil {
 		return nil, c.assumeError(accountID, roleARN, caller, trustHint, err)
 	}
-	return iam.NewFromConfig(cfg), nil
+	return iam.NewFromConfig(cfg, func(o *iam.Options) { awscall.NoSDKRetries(&o.Retryer) }), nil
 }
+
+// Stats returns a copy of the call counters.
+func (c *Client) Stats() awscall.Snapshot { return c.opts.Stats.Snapshot() }
 
 // assumeError explains a failed AssumeRole into an account: access denied
 // means the account does not trust the admin (trustHint says what to
 // change); anything else is reported as it is.
 func (c *Client) assumeError(accountID, roleARN, caller, trustHint string, err error) error {
 	h := "check that " + roleARN + " exists and that " + caller + " may assume it, then run again"
-	if isAccessDenied(errorCode(err)) {
+	if isAccessDenied(err) {
 		h = trustHint
 	}
-	return hint.Wrap(fmt.Errorf("assuming %s to reach account %s: %w", roleARN, c.label(accountID), unwrapAPI(err)), h)
+	return hint.Wrap(fmt.Errorf("assuming %s to reach account %s: %w", roleARN, c.label(accountID), awscall.Short(err)), h)
 }
 
 func (c *Client) connectProfile(ctx context.Context, accountID, profile string) (*iam.Client, error) {
@@ -239,14 +261,14 @@ func (c *Client) connectProfile(ctx context.Context, accountID, profile string) 
 	}
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return nil, hint.Wrap(fmt.Errorf("signing in with AWS profile %s for account %s: %w", profile, c.label(accountID), unwrapAPI(err)),
+		return nil, hint.Wrap(fmt.Errorf("signing in with AWS profile %s for account %s: %w", profile, c.label(accountID), awscall.Short(err)),
 			"refresh the profile's credentials (e.g. aws sso login --profile "+profile+") and run again")
 	}
 	if got := aws.ToString(id.Account); got != accountID {
 		return nil, hint.New(fmt.Sprintf("AWS profile %s reaches account %s, not %s", profile, got, c.label(accountID)),
 			"point admin_profile at a profile for account "+accountID)
 	}
-	return iam.NewFromConfig(cfg), nil
+	return iam.NewFromConfig(cfg, func(o *iam.Options) { awscall.NoSDKRetries(&o.Retryer) }), nil
 }
 
 // createdPrincipals remembers the roles this process created and when, so

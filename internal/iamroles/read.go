@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
@@ -40,9 +41,9 @@ func (c *Client) ReadRoles(ctx context.Context, accountID string, names []string
 	var listed []types.Role
 	p := iam.NewListRolesPaginator(cl, &iam.ListRolesInput{})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		page, err := do(ctx, c, accountID, "ListRoles", "", awscall.Read, func(ctx context.Context) (*iam.ListRolesOutput, error) { return p.NextPage(ctx) })
 		if err != nil {
-			return nil, c.fail(accountID, "listing IAM roles", err)
+			return nil, err
 		}
 		for _, r := range page.Roles {
 			if wanted[strings.ToLower(aws.ToString(r.RoleName))] || !awsPath(aws.ToString(r.Path)) {
@@ -99,12 +100,14 @@ func awsPath(path string) bool {
 // readRole reads a role in full if it is managed or always is set; it
 // returns nil for an unmanaged role otherwise, and for a role that is gone.
 func (c *Client) readRole(ctx context.Context, cl *iam.Client, accountID, name string, always bool) (*state.Role, error) {
-	got, err := cl.GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
+	got, err := do(ctx, c, accountID, "GetRole", "role "+name, awscall.Read, func(ctx context.Context) (*iam.GetRoleOutput, error) {
+		return cl.GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
+	})
 	if isNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, c.fail(accountID, "reading role "+name, err)
+		return nil, err
 	}
 	r := got.Role
 	tags := map[string]string{}
@@ -148,9 +151,9 @@ func (c *Client) attached(ctx context.Context, cl *iam.Client, accountID, name s
 	var arns []string
 	p := iam.NewListAttachedRolePoliciesPaginator(cl, &iam.ListAttachedRolePoliciesInput{RoleName: &name})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		page, err := do(ctx, c, accountID, "ListAttachedRolePolicies", "of role "+name, awscall.Read, func(ctx context.Context) (*iam.ListAttachedRolePoliciesOutput, error) { return p.NextPage(ctx) })
 		if err != nil {
-			return nil, c.fail(accountID, "listing the managed policies of role "+name, err)
+			return nil, err
 		}
 		for _, a := range page.AttachedPolicies {
 			arns = append(arns, aws.ToString(a.PolicyArn))
@@ -165,14 +168,16 @@ func (c *Client) inline(ctx context.Context, cl *iam.Client, accountID, name str
 	docs := map[string]string{}
 	p := iam.NewListRolePoliciesPaginator(cl, &iam.ListRolePoliciesInput{RoleName: &name})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		page, err := do(ctx, c, accountID, "ListRolePolicies", "of role "+name, awscall.Read, func(ctx context.Context) (*iam.ListRolePoliciesOutput, error) { return p.NextPage(ctx) })
 		if err != nil {
-			return nil, c.fail(accountID, "listing the inline policies of role "+name, err)
+			return nil, err
 		}
 		for _, pn := range page.PolicyNames {
-			got, err := cl.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &name, PolicyName: &pn})
+			got, err := do(ctx, c, accountID, "GetRolePolicy", pn+" of role "+name, awscall.Read, func(ctx context.Context) (*iam.GetRolePolicyOutput, error) {
+				return cl.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &name, PolicyName: &pn})
+			})
 			if err != nil {
-				return nil, c.fail(accountID, "reading inline policy "+pn+" of role "+name, err)
+				return nil, err
 			}
 			doc, err := policy.Canonical(aws.ToString(got.PolicyDocument))
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 	"github.com/gatehouse-dev/gatehouse/internal/trust"
 )
@@ -21,9 +22,11 @@ func (c *Client) ReadSAMLProviders(ctx context.Context, accountID string) ([]sta
 	if err != nil {
 		return nil, err
 	}
-	list, err := cl.ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{})
+	list, err := do(ctx, c, accountID, "ListSAMLProviders", "", awscall.Read, func(ctx context.Context) (*iam.ListSAMLProvidersOutput, error) {
+		return cl.ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{})
+	})
 	if err != nil {
-		return nil, c.fail(accountID, "listing SAML providers", err)
+		return nil, err
 	}
 	var out []state.SAMLProvider
 	for _, e := range list.SAMLProviderList {
@@ -32,12 +35,14 @@ func (c *Client) ReadSAMLProviders(ctx context.Context, accountID string) ([]sta
 		if strings.HasPrefix(name, "AWSSSO_") && strings.HasSuffix(name, "_DO_NOT_DELETE") {
 			continue
 		}
-		got, err := cl.GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String(arn)})
+		got, err := do(ctx, c, accountID, "GetSAMLProvider", "SAML provider "+name, awscall.Read, func(ctx context.Context) (*iam.GetSAMLProviderOutput, error) {
+			return cl.GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String(arn)})
+		})
 		if isNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return nil, c.fail(accountID, "reading SAML provider "+name, err)
+			return nil, err
 		}
 		tags := map[string]string{}
 		for _, t := range got.Tags {
@@ -64,12 +69,16 @@ func (c *Client) CreateSAMLProvider(ctx context.Context, p state.SAMLProvider) (
 	if err != nil {
 		return "", err
 	}
-	out, err := cl.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{
-		Name:                 aws.String(p.Name),
-		SAMLMetadataDocument: aws.String(p.MetadataDocument),
-		Tags:                 tagList(p.Tags),
+	// Provider names are unique in an account: a lost answer cannot
+	// duplicate, and EntityAlreadyExists means converging the one there.
+	out, err := do(ctx, c, p.AccountID, "CreateSAMLProvider", "SAML provider "+p.Name, awscall.Idempotent, func(ctx context.Context) (*iam.CreateSAMLProviderOutput, error) {
+		return cl.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{
+			Name:                 aws.String(p.Name),
+			SAMLMetadataDocument: aws.String(p.MetadataDocument),
+			Tags:                 tagList(p.Tags),
+		})
 	})
-	if errorCode(err) == "EntityAlreadyExists" {
+	if awscall.Code(err) == "EntityAlreadyExists" {
 		live, rerr := c.ReadSAMLProviders(ctx, p.AccountID)
 		if rerr != nil {
 			return "", rerr
@@ -81,7 +90,7 @@ func (c *Client) CreateSAMLProvider(ctx context.Context, p state.SAMLProvider) (
 		}
 	}
 	if err != nil {
-		return "", c.fail(p.AccountID, "creating SAML provider "+p.Name, err)
+		return "", err
 	}
 	return aws.ToString(out.SAMLProviderArn), nil
 }
@@ -99,8 +108,10 @@ func (c *Client) UpdateSAMLProvider(ctx context.Context, desired, live state.SAM
 	}
 	arn := aws.String(state.SAMLProviderARN(live.AccountID, live.Name))
 	if !trust.SameMetadata(desired.MetadataDocument, live.MetadataDocument) {
-		if _, err := cl.UpdateSAMLProvider(ctx, &iam.UpdateSAMLProviderInput{SAMLProviderArn: arn, SAMLMetadataDocument: aws.String(desired.MetadataDocument)}); err != nil {
-			return c.fail(live.AccountID, "updating SAML provider "+live.Name, err)
+		if _, err := do(ctx, c, live.AccountID, "UpdateSAMLProvider", "SAML provider "+live.Name, awscall.Idempotent, func(ctx context.Context) (*iam.UpdateSAMLProviderOutput, error) {
+			return cl.UpdateSAMLProvider(ctx, &iam.UpdateSAMLProviderInput{SAMLProviderArn: arn, SAMLMetadataDocument: aws.String(desired.MetadataDocument)})
+		}); err != nil {
+			return err
 		}
 	}
 	add := map[string]string{}
@@ -110,8 +121,10 @@ func (c *Client) UpdateSAMLProvider(ctx context.Context, desired, live state.SAM
 		}
 	}
 	if len(add) > 0 {
-		if _, err := cl.TagSAMLProvider(ctx, &iam.TagSAMLProviderInput{SAMLProviderArn: arn, Tags: tagList(add)}); err != nil {
-			return c.fail(live.AccountID, "tagging SAML provider "+live.Name, err)
+		if _, err := do(ctx, c, live.AccountID, "TagSAMLProvider", "SAML provider "+live.Name, awscall.Idempotent, func(ctx context.Context) (*iam.TagSAMLProviderOutput, error) {
+			return cl.TagSAMLProvider(ctx, &iam.TagSAMLProviderInput{SAMLProviderArn: arn, Tags: tagList(add)})
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -127,9 +140,11 @@ func (c *Client) DeleteSAMLProvider(ctx context.Context, live state.SAMLProvider
 	if err != nil {
 		return err
 	}
-	_, err = cl.DeleteSAMLProvider(ctx, &iam.DeleteSAMLProviderInput{SAMLProviderArn: aws.String(state.SAMLProviderARN(live.AccountID, live.Name))})
+	_, err = do(ctx, c, live.AccountID, "DeleteSAMLProvider", "SAML provider "+live.Name, awscall.Idempotent, func(ctx context.Context) (*iam.DeleteSAMLProviderOutput, error) {
+		return cl.DeleteSAMLProvider(ctx, &iam.DeleteSAMLProviderInput{SAMLProviderArn: aws.String(state.SAMLProviderARN(live.AccountID, live.Name))})
+	})
 	if err != nil && !isNotFound(err) {
-		return c.fail(live.AccountID, "deleting SAML provider "+live.Name, err)
+		return err
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
@@ -44,22 +45,27 @@ func (c *Client) Create(ctx context.Context, r state.Role) error {
 	if r.PermissionsBoundary != "" {
 		in.PermissionsBoundary = aws.String(r.PermissionsBoundary)
 	}
+	// IAM role names are unique in an account: a CreateRole whose answer
+	// was lost cannot duplicate, and is sent again; EntityAlreadyExists then
+	// means converging the role that is there.
 	err = c.waitForPrincipals(ctx, r.TrustPolicy, func() error {
-		_, err := cl.CreateRole(ctx, in)
+		_, err := do(ctx, c, r.AccountID, "CreateRole", "role "+r.Name, awscall.Idempotent, func(ctx context.Context) (*iam.CreateRoleOutput, error) {
+			return cl.CreateRole(ctx, in)
+		})
 		return err
 	})
-	if errorCode(err) == "EntityAlreadyExists" {
+	if awscall.Code(err) == "EntityAlreadyExists" {
 		live, rerr := c.readRole(ctx, cl, r.AccountID, r.Name, true)
 		if rerr != nil {
 			return rerr
 		}
 		if live == nil {
-			return c.fail(r.AccountID, "creating role "+r.Name, err)
+			return err
 		}
 		return c.Update(ctx, r, *live)
 	}
 	if err != nil {
-		return c.fail(r.AccountID, "creating role "+r.Name, err)
+		return err
 	}
 	c.created.add(state.RoleKey(r.AccountID, r.Name), c.opts.Now())
 	for _, name := range slices.Sorted(maps.Keys(r.InlinePolicies)) {
@@ -68,8 +74,10 @@ func (c *Client) Create(ctx context.Context, r state.Role) error {
 		}
 	}
 	for _, arn := range r.ManagedPolicies {
-		if _, err := cl.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: &r.Name, PolicyArn: aws.String(arn)}); err != nil {
-			return c.fail(r.AccountID, "attaching "+arn+" to role "+r.Name, err)
+		if _, err := do(ctx, c, r.AccountID, "AttachRolePolicy", "role "+r.Name, awscall.Idempotent, func(ctx context.Context) (*iam.AttachRolePolicyOutput, error) {
+			return cl.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: &r.Name, PolicyArn: aws.String(arn)})
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -101,43 +109,55 @@ func (c *Client) Update(ctx context.Context, desired, live state.Role) error {
 	}
 	if !policy.Equal(desired.TrustPolicy, live.TrustPolicy) {
 		err := c.waitForPrincipals(ctx, desired.TrustPolicy, func() error {
-			_, err := cl.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: &name, PolicyDocument: aws.String(desired.TrustPolicy)})
+			_, err := do(ctx, c, acct, "UpdateAssumeRolePolicy", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.UpdateAssumeRolePolicyOutput, error) {
+				return cl.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: &name, PolicyDocument: aws.String(desired.TrustPolicy)})
+			})
 			return err
 		})
 		if err != nil {
-			return c.fail(acct, "updating the trust policy of role "+name, err)
+			return err
 		}
 	}
 	if desired.Description != live.Description || desired.MaxSessionDuration != live.MaxSessionDuration {
-		if _, err := cl.UpdateRole(ctx, &iam.UpdateRoleInput{
-			RoleName:           &name,
-			Description:        aws.String(desired.Description),
-			MaxSessionDuration: aws.Int32(int32(desired.MaxSessionDuration)),
+		if _, err := do(ctx, c, acct, "UpdateRole", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.UpdateRoleOutput, error) {
+			return cl.UpdateRole(ctx, &iam.UpdateRoleInput{
+				RoleName:           &name,
+				Description:        aws.String(desired.Description),
+				MaxSessionDuration: aws.Int32(int32(desired.MaxSessionDuration)),
+			})
 		}); err != nil {
-			return c.fail(acct, "updating the description and session length of role "+name, err)
+			return err
 		}
 	}
 	if desired.PermissionsBoundary != live.PermissionsBoundary {
 		if desired.PermissionsBoundary == "" {
-			_, err = cl.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: &name})
+			_, err = do(ctx, c, acct, "DeleteRolePermissionsBoundary", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.DeleteRolePermissionsBoundaryOutput, error) {
+				return cl.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: &name})
+			})
 		} else {
-			_, err = cl.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: &name, PermissionsBoundary: aws.String(desired.PermissionsBoundary)})
+			_, err = do(ctx, c, acct, "PutRolePermissionsBoundary", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.PutRolePermissionsBoundaryOutput, error) {
+				return cl.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: &name, PermissionsBoundary: aws.String(desired.PermissionsBoundary)})
+			})
 		}
 		if err != nil {
-			return c.fail(acct, "setting the permissions boundary of role "+name, err)
+			return err
 		}
 	}
 	for _, arn := range desired.ManagedPolicies {
 		if !slices.Contains(live.ManagedPolicies, arn) {
-			if _, err := cl.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: &name, PolicyArn: aws.String(arn)}); err != nil {
-				return c.fail(acct, "attaching "+arn+" to role "+name, err)
+			if _, err := do(ctx, c, acct, "AttachRolePolicy", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.AttachRolePolicyOutput, error) {
+				return cl.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: &name, PolicyArn: aws.String(arn)})
+			}); err != nil {
+				return err
 			}
 		}
 	}
 	for _, arn := range live.ManagedPolicies {
 		if !slices.Contains(desired.ManagedPolicies, arn) {
-			if _, err := cl.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &name, PolicyArn: aws.String(arn)}); err != nil && !isNotFound(err) {
-				return c.fail(acct, "detaching "+arn+" from role "+name, err)
+			if _, err := do(ctx, c, acct, "DetachRolePolicy", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.DetachRolePolicyOutput, error) {
+				return cl.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &name, PolicyArn: aws.String(arn)})
+			}); err != nil && !isNotFound(err) {
+				return err
 			}
 		}
 	}
@@ -150,8 +170,10 @@ func (c *Client) Update(ctx context.Context, desired, live state.Role) error {
 	}
 	for _, pn := range slices.Sorted(maps.Keys(live.InlinePolicies)) {
 		if _, ok := desired.InlinePolicies[pn]; !ok {
-			if _, err := cl.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: &name, PolicyName: aws.String(pn)}); err != nil && !isNotFound(err) {
-				return c.fail(acct, "deleting inline policy "+pn+" of role "+name, err)
+			if _, err := do(ctx, c, acct, "DeleteRolePolicy", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.DeleteRolePolicyOutput, error) {
+				return cl.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: &name, PolicyName: aws.String(pn)})
+			}); err != nil && !isNotFound(err) {
+				return err
 			}
 		}
 	}
@@ -166,8 +188,10 @@ func (c *Client) updateTags(ctx context.Context, cl *iam.Client, acct, name stri
 		}
 	}
 	if len(add) > 0 {
-		if _, err := cl.TagRole(ctx, &iam.TagRoleInput{RoleName: &name, Tags: tagList(add)}); err != nil {
-			return c.fail(acct, "tagging role "+name, err)
+		if _, err := do(ctx, c, acct, "TagRole", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.TagRoleOutput, error) {
+			return cl.TagRole(ctx, &iam.TagRoleInput{RoleName: &name, Tags: tagList(add)})
+		}); err != nil {
+			return err
 		}
 	}
 	var remove []string
@@ -177,20 +201,24 @@ func (c *Client) updateTags(ctx context.Context, cl *iam.Client, acct, name stri
 		}
 	}
 	if len(remove) > 0 {
-		if _, err := cl.UntagRole(ctx, &iam.UntagRoleInput{RoleName: &name, TagKeys: remove}); err != nil {
-			return c.fail(acct, "untagging role "+name, err)
+		if _, err := do(ctx, c, acct, "UntagRole", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.UntagRoleOutput, error) {
+			return cl.UntagRole(ctx, &iam.UntagRoleInput{RoleName: &name, TagKeys: remove})
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 func (c *Client) putInline(ctx context.Context, cl *iam.Client, r state.Role, name string) error {
-	_, err := cl.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
-		RoleName:       aws.String(r.Name),
-		PolicyName:     aws.String(name),
-		PolicyDocument: aws.String(r.InlinePolicies[name]),
+	_, err := do(ctx, c, r.AccountID, "PutRolePolicy", name+" of role "+r.Name, awscall.Idempotent, func(ctx context.Context) (*iam.PutRolePolicyOutput, error) {
+		return cl.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+			RoleName:       aws.String(r.Name),
+			PolicyName:     aws.String(name),
+			PolicyDocument: aws.String(r.InlinePolicies[name]),
+		})
 	})
-	return c.fail(r.AccountID, "putting inline policy "+name+" on role "+r.Name, err)
+	return err
 }
 
 // Delete removes a role gatehouse manages: it detaches its managed
@@ -215,8 +243,10 @@ func (c *Client) Delete(ctx context.Context, live state.Role) error {
 		return err
 	}
 	for _, arn := range attached {
-		if _, err := cl.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &name, PolicyArn: aws.String(arn)}); err != nil && !isNotFound(err) {
-			return c.fail(acct, "detaching "+arn+" from role "+name, err)
+		if _, err := do(ctx, c, acct, "DetachRolePolicy", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.DetachRolePolicyOutput, error) {
+			return cl.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &name, PolicyArn: aws.String(arn)})
+		}); err != nil && !isNotFound(err) {
+			return err
 		}
 	}
 	inline, err := c.inline(ctx, cl, acct, name)
@@ -224,12 +254,16 @@ func (c *Client) Delete(ctx context.Context, live state.Role) error {
 		return err
 	}
 	for _, pn := range slices.Sorted(maps.Keys(inline)) {
-		if _, err := cl.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: &name, PolicyName: aws.String(pn)}); err != nil && !isNotFound(err) {
-			return c.fail(acct, "deleting inline policy "+pn+" of role "+name, err)
+		if _, err := do(ctx, c, acct, "DeleteRolePolicy", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.DeleteRolePolicyOutput, error) {
+			return cl.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: &name, PolicyName: aws.String(pn)})
+		}); err != nil && !isNotFound(err) {
+			return err
 		}
 	}
-	if _, err := cl.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: &name}); err != nil && !isNotFound(err) {
-		return c.fail(acct, "deleting role "+name, err)
+	if _, err := do(ctx, c, acct, "DeleteRole", "role "+name, awscall.Idempotent, func(ctx context.Context) (*iam.DeleteRoleOutput, error) {
+		return cl.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: &name})
+	}); err != nil && !isNotFound(err) {
+		return err
 	}
 	return nil
 }
@@ -262,5 +296,5 @@ func (c *Client) waitForPrincipals(ctx context.Context, doc string, write func()
 }
 
 func invalidPrincipal(err error) bool {
-	return errorCode(err) == "MalformedPolicyDocument" && strings.Contains(strings.ToLower(err.Error()), "invalid principal")
+	return awscall.Code(err) == "MalformedPolicyDocument" && strings.Contains(strings.ToLower(err.Error()), "invalid principal")
 }

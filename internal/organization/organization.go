@@ -3,15 +3,14 @@
 // its OU path from the root (such as "Workloads/Prod") and its tags.
 //
 // Organizations allows only a few calls per second per account, so every call
-// goes through one token-bucket limiter, fan-out is bounded, and throttling
-// (TooManyRequestsException, Throttling) is retried with jittered exponential
-// backoff. Nothing else is retried: the SDK's own retries are turned off for
-// this client so that one throttled call is not retried twice over.
+// goes through internal/awscall: one adaptive limiter, bounded fan-out, and
+// awscall's retry policy (throttling, and for these reads network and server
+// failures, retried with jittered exponential backoff). The SDK's own
+// retries are turned off so that nothing is retried twice over.
 package organization
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -21,12 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
-	"github.com/gatehouse-dev/gatehouse/internal/retry"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
@@ -80,55 +78,36 @@ func (o Options) withDefaults() Options {
 // Reader reads an organization. It is safe for one Read at a time; Stats
 // reports what the reads cost.
 type Reader struct {
-	client  *organizations.Client
-	sts     *sts.Client
-	opts    Options
-	limiter *rate.Limiter
-
-	mu      sync.Mutex
-	calls   map[string]int
-	retries int
+	client *organizations.Client
+	sts    *sts.Client
+	opts   Options
+	svc    *awscall.Service
+	stats  *awscall.Stats
 }
 
-// New returns a Reader using cfg's credentials and endpoints.
-func New(cfg aws.Config, opts Options) *Reader {
+// New returns a Reader using cfg's credentials and endpoints. Calls are
+// counted in stats (a new counter when nil), which the caller may share.
+func New(cfg aws.Config, opts Options, stats ...*awscall.Stats) *Reader {
 	opts = opts.withDefaults()
-	noSDKRetry := func(o *organizations.Options) { o.RetryMaxAttempts = 1 }
+	st := awscall.NewStats()
+	if len(stats) > 0 && stats[0] != nil {
+		st = stats[0]
+	}
+	svc := awscall.NewService("organizations", 0, 0, st)
+	svc.Limiter = awscall.NewLimiter(float64(opts.Rate), opts.Burst)
+	svc.Policy = awscall.Policy{MaxAttempts: opts.MaxAttempts, BaseDelay: opts.BaseDelay, MaxDelay: opts.MaxDelay}
+	svc.EndpointVariable = "AWS_ENDPOINT_URL_ORGANIZATIONS"
 	return &Reader{
-		client:  organizations.NewFromConfig(cfg, noSDKRetry),
-		sts:     sts.NewFromConfig(cfg),
-		opts:    opts,
-		limiter: rate.NewLimiter(opts.Rate, opts.Burst),
-		calls:   map[string]int{},
+		client: organizations.NewFromConfig(cfg, func(o *organizations.Options) { awscall.NoSDKRetries(&o.Retryer) }),
+		sts:    sts.NewFromConfig(cfg),
+		opts:   opts,
+		svc:    svc,
+		stats:  st,
 	}
 }
 
-// Stats is what reading cost: calls per action (every attempt counts) and
-// how many of them were retries after throttling.
-type Stats struct {
-	Calls   map[string]int
-	Retries int
-}
-
-// Total is the number of calls made.
-func (s Stats) Total() int {
-	n := 0
-	for _, c := range s.Calls {
-		n += c
-	}
-	return n
-}
-
-// Stats returns a copy of the counters since New.
-func (r *Reader) Stats() Stats {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	calls := make(map[string]int, len(r.calls))
-	for k, v := range r.calls {
-		calls[k] = v
-	}
-	return Stats{Calls: calls, Retries: r.retries}
-}
+// Stats returns a copy of the call counters, keyed "organizations:Action".
+func (r *Reader) Stats() awscall.Snapshot { return r.stats.Snapshot() }
 
 // parent is a root or OU with its path from the root ("" for the root).
 type parent struct {
@@ -158,11 +137,15 @@ func (r *Reader) Read(ctx context.Context) (*state.Organization, error) {
 		return nil, err
 	}
 	pathOf := make(map[string]string, len(parents))
+	org.OUIDs = make(map[string]string, len(parents))
 	for _, p := range parents {
 		pathOf[p.id] = p.path
-		if p.path != "" {
-			org.OUs = append(org.OUs, p.path)
+		if p.path == "" {
+			org.RootID = p.id
+			continue
 		}
+		org.OUs = append(org.OUs, p.path)
+		org.OUIDs[p.path] = p.id
 	}
 	sort.Strings(org.OUs)
 
@@ -397,65 +380,22 @@ func paginate(page func(token *string) (*string, error)) error {
 	return fmt.Errorf("reading the organization: more than %d pages", maxPages)
 }
 
-// call makes one Organizations call through the limiter, counts it, retries
-// it while it is throttled, and turns its error into one that names the
-// action and says what to do. resource names what the call is about
-// (account or parent ID) for the error message; "" when nothing.
+// call makes one Organizations call through awscall (pacing, retries,
+// statistics) and turns its error into one that names the action and says
+// what to do. resource names what the call is about (account or parent ID)
+// for the error message; "" when nothing.
 func call[T any](ctx context.Context, r *Reader, action, resource string, fn func(context.Context) (T, error)) (T, error) {
-	var zero T
-	for attempt := 1; ; attempt++ {
-		if err := r.limiter.Wait(ctx); err != nil {
-			return zero, fmt.Errorf("reading the organization (organizations:%s): %w", action, err)
-		}
-		r.count(action, attempt > 1)
-		out, err := fn(ctx)
-		if err == nil {
-			return out, nil
-		}
-		if !isThrottle(err) || attempt >= r.opts.MaxAttempts {
-			return zero, r.explain(ctx, action, resource, attempt, err)
-		}
-		if err := retry.Sleep(ctx, r.backoff(attempt)); err != nil {
-			return zero, fmt.Errorf("reading the organization (organizations:%s): %w", action, err)
-		}
+	out, err := awscall.Do(ctx, r.svc, awscall.Call{Op: action, What: resource, Mode: awscall.Read}, fn)
+	if err != nil {
+		return out, r.explain(ctx, action, resource, err)
 	}
+	return out, nil
 }
 
-func (r *Reader) count(action string, retry bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls[action]++
-	if retry {
-		r.retries++
-	}
-}
-
-// backoff is "full jitter": a random wait up to BaseDelay*2^(attempt-1),
-// capped at MaxDelay.
-func (r *Reader) backoff(attempt int) time.Duration {
-	ceiling := r.opts.MaxDelay
-	if attempt < 30 {
-		ceiling = retry.Ceiling(r.opts.BaseDelay, r.opts.MaxDelay, attempt-1)
-	}
-	return retry.Jitter(ceiling) + 1
-}
-
-// throttleCodes are the error codes Organizations (and AWS's front door)
-// answer when a caller goes too fast.
-var throttleCodes = map[string]bool{
-	"TooManyRequestsException": true,
-	"Throttling":               true,
-	"ThrottlingException":      true,
-}
-
-func isThrottle(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && throttleCodes[ae.ErrorCode()]
-}
-
-// explain turns an SDK error into one that names the action, the resource
-// and the credentials where that helps, with a hint on what to do.
-func (r *Reader) explain(ctx context.Context, action, resource string, attempts int, err error) error {
+// explain says what an Organizations error means for reading the
+// organization, naming the caller's identity where that helps; other
+// errors keep awscall's explanation.
+func (r *Reader) explain(ctx context.Context, action, resource string, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("reading the organization (organizations:%s): %w", action, ctx.Err())
 	}
@@ -463,27 +403,19 @@ func (r *Reader) explain(ctx context.Context, action, resource string, attempts 
 	if resource != "" {
 		what += " on " + resource
 	}
-	var ae smithy.APIError
-	code := ""
-	if errors.As(err, &ae) {
-		code = ae.ErrorCode()
-	}
-	switch {
-	case code == "AWSOrganizationsNotInUseException":
-		return hint.Wrap(fmt.Errorf("reading the organization: %s is not in an organization", r.caller(ctx)),
-			"use credentials of the organization's management account (or of a delegated administrator): pass --profile or set AWS_PROFILE")
-	case code == "AccessDeniedException" || code == "AccessDenied":
+	switch awscall.Classify(err) {
+	case awscall.AccessDenied:
 		return hint.Wrap(fmt.Errorf("reading the organization: %s was denied to %s", what, r.caller(ctx)),
 			"use credentials of the management account or of a delegated administrator allowed organizations:Describe* and organizations:List* (--profile)")
-	case code == "ExpiredTokenException" || code == "ExpiredToken" || code == "InvalidClientTokenId" || code == "UnrecognizedClientException":
-		return hint.Wrap(fmt.Errorf("reading the organization: %s: the credentials are expired or invalid (%s)", what, code),
+	case awscall.Credentials:
+		return hint.Wrap(fmt.Errorf("reading the organization: %s: the credentials are expired or invalid (%s)", what, awscall.Code(err)),
 			"refresh them (for example `aws sso login`) or choose other credentials with --profile")
-	case isThrottle(err):
-		return hint.Wrap(fmt.Errorf("reading the organization: %s was still throttled after %d attempts: %w", what, attempts, err),
-			"another tool may be using the Organizations API quota; wait a minute and run again")
 	}
-	return hint.Wrap(fmt.Errorf("reading the organization: %s: %w", what, err),
-		"check the credentials (--profile) and the network, then run again")
+	if awscall.Code(err) == "AWSOrganizationsNotInUseException" {
+		return hint.Wrap(fmt.Errorf("reading the organization: %s is not in an organization", r.caller(ctx)),
+			"use credentials of the organization's management account (or of a delegated administrator): pass --profile or set AWS_PROFILE")
+	}
+	return fmt.Errorf("reading the organization: %w", err)
 }
 
 // caller names the credentials in use, for error messages: the ARN and

@@ -70,9 +70,21 @@ account old ou=Workloads suspended
 		}),
 	}
 	// The management account's e-mail is moto's; compare everything else.
-	ignoreMgmtEmail := cmp.FilterPath(func(p cmp.Path) bool { return strings.HasSuffix(p.GoString(), ".Email") }, cmp.Ignore())
-	if diff := cmp.Diff(want, got, ignoreMgmtEmail); diff != "" {
+	// Root and OU IDs are moto's: checked below.
+	ignore := cmp.FilterPath(func(p cmp.Path) bool {
+		s := p.GoString()
+		return strings.HasSuffix(s, ".Email") || strings.HasSuffix(s, ".RootID") || strings.HasSuffix(s, ".OUIDs")
+	}, cmp.Ignore())
+	if diff := cmp.Diff(want, got, ignore); diff != "" {
 		t.Errorf("Read() mismatch (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(got.RootID, "r-") || len(got.OUIDs) != len(got.OUs) {
+		t.Errorf("RootID %q, OUIDs %v: want the root and every OU's ID", got.RootID, got.OUIDs)
+	}
+	for path, id := range got.OUIDs {
+		if !strings.HasPrefix(id, "ou-") {
+			t.Errorf("OU %s has ID %q", path, id)
+		}
 	}
 	for _, a := range got.Accounts {
 		if a.ID != awstest.ManagementAccount && a.Email != a.Name+"@example.com" {
@@ -83,12 +95,12 @@ account old ou=Workloads suspended
 	// One call per parent and per account, nothing more: root + 4 OUs are
 	// 5 parents, and there are 6 accounts.
 	wantCalls := map[string]int{
-		"DescribeOrganization":             1,
-		"ListRoots":                        1,
-		"ListOrganizationalUnitsForParent": 5,
-		"ListAccounts":                     1,
-		"ListAccountsForParent":            5,
-		"ListTagsForResource":              6,
+		"organizations:DescribeOrganization":             1,
+		"organizations:ListRoots":                        1,
+		"organizations:ListOrganizationalUnitsForParent": 5,
+		"organizations:ListAccounts":                     1,
+		"organizations:ListAccountsForParent":            5,
+		"organizations:ListTagsForResource":              6,
 	}
 	if diff := cmp.Diff(wantCalls, r.Stats().Calls); diff != "" {
 		t.Errorf("Stats().Calls mismatch (-want +got):\n%s", diff)
@@ -145,16 +157,16 @@ func TestReadPaginates(t *testing.T) {
 		t.Errorf("account nested: OU %q, want Unit21", a.OUPath)
 	}
 	calls := r.Stats().Calls
-	if calls["ListAccounts"] != 2 {
-		t.Errorf("ListAccounts called %d times, want 2 pages", calls["ListAccounts"])
+	if calls["organizations:ListAccounts"] != 2 {
+		t.Errorf("ListAccounts called %d times, want 2 pages", calls["organizations:ListAccounts"])
 	}
 	// Root: 2 pages of accounts; each of the 22 OUs: 1 page.
-	if calls["ListAccountsForParent"] != 24 {
-		t.Errorf("ListAccountsForParent called %d times, want 24", calls["ListAccountsForParent"])
+	if calls["organizations:ListAccountsForParent"] != 24 {
+		t.Errorf("ListAccountsForParent called %d times, want 24", calls["organizations:ListAccountsForParent"])
 	}
 	// Root: 2 pages of OUs; each OU: 1 page (empty).
-	if calls["ListOrganizationalUnitsForParent"] != 24 {
-		t.Errorf("ListOrganizationalUnitsForParent called %d times, want 24", calls["ListOrganizationalUnitsForParent"])
+	if calls["organizations:ListOrganizationalUnitsForParent"] != 24 {
+		t.Errorf("ListOrganizationalUnitsForParent called %d times, want 24", calls["organizations:ListOrganizationalUnitsForParent"])
 	}
 }
 
@@ -172,7 +184,7 @@ func TestReadSkipTags(t *testing.T) {
 			t.Errorf("account %s has tags %v with SkipTags", a.Name, a.Tags)
 		}
 	}
-	if n := r.Stats().Calls["ListTagsForResource"]; n != 0 {
+	if n := r.Stats().Calls["organizations:ListTagsForResource"]; n != 0 {
 		t.Errorf("ListTagsForResource called %d times with SkipTags", n)
 	}
 }
@@ -205,6 +217,9 @@ type faultProxy struct {
 	n    atomic.Int64
 }
 
+// reset, as a fault, closes the connection without an answer.
+const reset = "RESET"
+
 func (p *faultProxy) start(t *testing.T) string {
 	t.Helper()
 	target, err := url.Parse(awstest.Server(t).URL)
@@ -222,7 +237,14 @@ func (p *faultProxy) start(t *testing.T) string {
 			}
 		}
 		if isOrg && p.fault != nil {
-			if code := p.fault(action, p.n.Add(1)); code != "" {
+			if code := p.fault(action, p.n.Add(1)); code == reset {
+				// The connection breaks after the request arrived.
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					_ = conn.Close()
+				}
+				return
+			} else if code != "" {
 				w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 				w.Header().Set("X-Amzn-Errortype", code)
 				w.WriteHeader(http.StatusBadRequest)
@@ -259,7 +281,7 @@ func TestReadPlacesAccountsMissedByTheirParent(t *testing.T) {
 	if diff := cmp.Diff(want, paths); diff != "" {
 		t.Errorf("OU paths mismatch (-want +got):\n%s", diff)
 	}
-	if n := r.Stats().Calls["ListParents"]; n != 3 {
+	if n := r.Stats().Calls["organizations:ListParents"]; n != 3 {
 		t.Errorf("ListParents called %d times, want 3 (one per account)", n)
 	}
 }
@@ -289,8 +311,33 @@ func TestReadRetriesThrottling(t *testing.T) {
 		t.Errorf("Read() through throttling mismatch (-want +got):\n%s", diff)
 	}
 	st := r.Stats()
-	if st.Retries == 0 || st.Retries*2 != st.Total() {
-		t.Errorf("Stats() = %d retries of %d calls; want every other call retried", st.Retries, st.Total())
+	if st.Retried == 0 || st.Retried*2 != st.Total() {
+		t.Errorf("Stats() = %d retries of %d calls; want every other call retried", st.Retried, st.Total())
+	}
+}
+
+// TestReadRetriesConnectionResets breaks every third connection: reads are
+// retried, so the whole read still succeeds (one reset used to fail a plan).
+func TestReadRetriesConnectionResets(t *testing.T) {
+	build(t, "account production ou=Workloads/Prod\n")
+	p := &faultProxy{fault: func(_ string, n int64) string {
+		if n%3 == 0 {
+			return reset
+		}
+		return ""
+	}}
+	opts := fast
+	opts.BaseDelay = time.Millisecond
+	r := organization.New(awstest.ConfigFor(t, p.start(t)), opts)
+	got, err := r.Read(context.Background())
+	if err != nil {
+		t.Fatalf("Read() through connection resets: %v", err)
+	}
+	if len(got.Accounts) != 2 {
+		t.Errorf("read %d accounts, want 2", len(got.Accounts))
+	}
+	if st := r.Stats(); st.Retried == 0 {
+		t.Errorf("no retries counted for %d calls", st.Total())
 	}
 }
 
@@ -301,10 +348,10 @@ func TestReadGivesUpWhenThrottled(t *testing.T) {
 	opts.BaseDelay, opts.MaxAttempts = time.Millisecond, 3
 	r := organization.New(awstest.ConfigFor(t, p.start(t)), opts)
 	_, err := r.Read(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "organizations:DescribeOrganization was still throttled after 3 attempts") {
+	if err == nil || !strings.Contains(err.Error(), "reading the organization: DescribeOrganization: still refused after 3 attempts") {
 		t.Fatalf("Read() error = %v; want DescribeOrganization throttled after 3 attempts", err)
 	}
-	if n := r.Stats().Calls["DescribeOrganization"]; n != 3 {
+	if n := r.Stats().Calls["organizations:DescribeOrganization"]; n != 3 {
 		t.Errorf("DescribeOrganization called %d times, want 3", n)
 	}
 }
@@ -316,7 +363,7 @@ func TestReadDoesNotRetryOtherErrors(t *testing.T) {
 	}{
 		{"AccessDeniedException", "organizations:ListAccounts was denied to arn:aws:sts::123456789012:user/moto (account 123456789012)", "delegated administrator"},
 		{"ExpiredTokenException", "organizations:ListAccounts: the credentials are expired or invalid", "--profile"},
-		{"ServiceException", "organizations:ListAccounts: ", "run again"},
+		{"ConstraintViolationException", "ListAccounts: ConstraintViolationException", "quota"},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			p := &faultProxy{fault: func(action string, _ int64) string {
@@ -333,7 +380,7 @@ func TestReadDoesNotRetryOtherErrors(t *testing.T) {
 			if h := hint.Of(err); !strings.Contains(h, tc.hint) {
 				t.Errorf("hint %q does not contain %q", h, tc.hint)
 			}
-			if n := r.Stats().Calls["ListAccounts"]; n != 1 {
+			if n := r.Stats().Calls["organizations:ListAccounts"]; n != 1 {
 				t.Errorf("ListAccounts called %d times, want 1 (no retry)", n)
 			}
 		})
