@@ -13,11 +13,9 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/apply"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
-	"github.com/gatehouse-dev/gatehouse/internal/iamroles"
-	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/plan"
 	"github.com/gatehouse-dev/gatehouse/internal/render"
-	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 type applyOptions struct {
@@ -105,11 +103,11 @@ func runApply(ctx context.Context, d Deps, opts applyOptions) error {
 		return hint.New("refusing to apply without confirmation: stdin is not a terminal",
 			"review the changes with `gatehouse plan`, then run `gatehouse apply --auto-approve`, or apply a saved plan: `gatehouse apply PLANFILE`")
 	}
-	pc, err := computePlan(ctx, d, opts.file, opts.aws, opts.prune)
+	pl, err := computePlan(ctx, d, opts.file, opts.aws, opts.prune)
 	if err != nil {
 		return err
 	}
-	p := pc.plan
+	p := pl.Plan
 	if err := render.Plan(d.Stdout, p, render.PlanOptions{Color: useColor(d)}); err != nil {
 		return fmt.Errorf("writing the plan: %w", err)
 	}
@@ -121,7 +119,7 @@ func runApply(ctx context.Context, d Deps, opts applyOptions) error {
 			return err
 		}
 	}
-	return execute(ctx, d, p, pc.live, pc.ic, pc.roles)
+	return execute(ctx, d, p, pl.Live)
 }
 
 // confirm asks the person at the terminal to type yes.
@@ -154,46 +152,29 @@ func applySaved(ctx context.Context, d Deps, opts applyOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadAWSConfig(ctx, opts.aws, p.Target.Region)
+	popts, err := pipelineOptions(ctx, d, opts.aws, p.Target.Region)
 	if err != nil {
 		return err
 	}
-	ic, err := newIdentityCenter(ctx, d, cfg, p.Target.InstanceARN, p.Target.IdentityStoreID)
+	live, err := pipeline.Reread(ctx, p, opts.planFile, popts)
+	finishProgress(d, popts)
 	if err != nil {
 		return err
-	}
-	if len(p.Scope.Unread) > 0 {
-		return hint.New(fmt.Sprintf("the plan was made without reading [%s] of its permission sets", strings.Join(p.Scope.Unread, ", ")),
-			"make a new plan with this gatehouse (gatehouse plan -out FILE) and apply that")
-	}
-	live, err := ic.Read(ctx, identitycenter.ReadScope{MembershipGroups: p.Scope.MembershipGroups})
-	if err != nil {
-		return err
-	}
-	var roles *iamroles.Client
-	if p.Scope.IAM != nil {
-		if roles, err = readIAM(ctx, d, cfg, p.Scope.IAM, live, true); err != nil { // live_roles.go
-			return err
-		}
-	}
-	if plan.Fingerprint(live) != p.Fingerprint {
-		return hint.New(fmt.Sprintf("the saved plan %s is stale: Identity Center changed since it was made", opts.planFile),
-			"make a new plan with `gatehouse plan -out FILE`, review it, and apply that")
 	}
 	if p.Empty() {
 		fmt.Fprintln(d.Stderr, "The plan has no changes: nothing to apply.")
 		return afterApply(d, p)
 	}
 	fmt.Fprintf(d.Stderr, "Applying %s: %s\n", opts.planFile, render.PlanSummary(p.Summary))
-	return execute(ctx, d, p, live, ic, roles)
+	return execute(ctx, d, p, live)
 }
 
 // execute runs the plan, reporting progress on stderr, and returns an error
 // summarizing what failed.
-func execute(ctx context.Context, d Deps, p *plan.Plan, live *state.State, ic *identitycenter.Client, roles *iamroles.Client) error {
-	start, callsBefore := d.Now(), ic.Stats().Total()
+func execute(ctx context.Context, d Deps, p *plan.Plan, live *pipeline.Live) error {
+	start, callsBefore := d.Now(), live.IC.Stats().Total()
 	prog := &progress{w: d.Stderr, tty: d.StderrTTY}
-	res := apply.Run(ctx, p, live, ic, apply.Options{Progress: prog.event, Roles: roleTarget(roles)})
+	res := pipeline.Apply(ctx, p, live, prog.event)
 	prog.finish()
 	if ctx.Err() != nil {
 		fmt.Fprintf(d.Stderr, "Interrupted after %d of %d changes; run `gatehouse apply` again to finish.\n", res.Count(apply.Done), len(res.Outcomes))
@@ -203,7 +184,7 @@ func execute(ctx context.Context, d Deps, p *plan.Plan, live *state.State, ic *i
 		return err
 	}
 	elapsed := d.Now().Sub(start).Round(100 * time.Millisecond)
-	fmt.Fprintf(d.Stderr, "Apply complete: %d changes in %s (%d Identity Center and Identity Store calls).\n", res.Count(apply.Done), elapsed, ic.Stats().Total()-callsBefore)
+	fmt.Fprintf(d.Stderr, "Apply complete: %d changes in %s (%d AWS calls).\n", res.Count(apply.Done), elapsed, live.IC.Stats().Total()-callsBefore)
 	return afterApply(d, p)
 }
 

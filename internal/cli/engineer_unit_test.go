@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
 
@@ -127,5 +129,30 @@ func TestSessionResolution(t *testing.T) {
 	}
 	if got, err := e.session(sessionOptions{}); err != nil || cmp.Diff(s, got) != "" {
 		t.Errorf("session from the token = %+v, %v", got, err)
+	}
+}
+
+// TestReadProgress: on a terminal, the steps of a plan's read share one
+// line redrawn in place; off a terminal nothing is drawn.
+func TestReadProgress(t *testing.T) {
+	var out strings.Builder
+	r := &readProgress{d: Deps{Stderr: &out}}
+	r.show(pipeline.Progress{Step: "organization"})
+	r.show(pipeline.Progress{Step: "organization", Done: 500, Total: 500, Finished: true})
+	r.show(pipeline.Progress{Step: "identity center"})
+	r.show(pipeline.Progress{Step: "iam", Done: 120, Total: 500})
+	lines := strings.Split(out.String(), "\r\x1b[K")
+	if got, want := lines[len(lines)-1], "organization: 500 accounts | Identity Center: reading | IAM: 120/500 accounts"; got != want {
+		t.Errorf("last progress line = %q, want %q", got, want)
+	}
+	if strings.Contains(out.String(), "\n") {
+		t.Errorf("progress wrote a newline: %q", out.String())
+	}
+	o, err := pipelineOptions(context.Background(), Deps{Stderr: &out, Getenv: func(string) string { return "" }}, awsOptions{region: "us-east-1"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Progress != nil {
+		t.Error("progress is drawn when stderr is not a terminal")
 	}
 }

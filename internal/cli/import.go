@@ -14,7 +14,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
 	"github.com/gatehouse-dev/gatehouse/internal/importer"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
-	"github.com/gatehouse-dev/gatehouse/internal/organization"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 )
 
 type importOptions struct {
@@ -81,24 +81,27 @@ func runImport(ctx context.Context, d Deps, opts importOptions) error {
 			return fmt.Errorf("checking %s: %w", opts.out, err)
 		}
 	}
-	cfg, err := loadAWSConfig(ctx, opts.aws, "")
+	popts, err := pipelineOptions(ctx, d, opts.aws, "")
 	if err != nil {
 		return err
 	}
-	org, err := organization.New(cfg, organization.Options{SkipTags: true}).Read(ctx)
+	org, err := pipeline.ReadOrganization(ctx, nil, &popts)
 	if err != nil {
+		finishProgress(d, popts)
 		return err
 	}
-	ic, err := newIdentityCenter(ctx, d, cfg, opts.instanceARN, "")
+	ic, err := pipeline.IdentityCenter(ctx, opts.instanceARN, "", &popts)
 	if err != nil {
+		finishProgress(d, popts)
 		return err
 	}
 	external := opts.identitySource == model.IdentitySourceExternal
-	live, err := ic.Read(ctx, identitycenter.ReadScope{AllMemberships: !external})
+	live, err := pipeline.ReadIdentityCenter(ctx, ic, identitycenter.ReadScope{AllMemberships: !external}, &popts)
+	finishProgress(d, popts)
 	if err != nil {
 		return err
 	}
-	res := importer.Model(live, org, importer.Options{Region: cfg.Region, InstanceARN: ic.Instance.ARN, External: external})
+	res := importer.Model(live, org, importer.Options{Region: popts.AWS.Region, InstanceARN: ic.Instance.ARN, External: external})
 	for _, w := range res.Warnings {
 		fmt.Fprintln(d.Stderr, "warning: "+w)
 	}

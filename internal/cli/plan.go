@@ -7,20 +7,15 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/gatehouse-dev/gatehouse/internal/atomicfile"
-	"github.com/gatehouse-dev/gatehouse/internal/expand"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
-	"github.com/gatehouse-dev/gatehouse/internal/iamroles"
-	"github.com/gatehouse-dev/gatehouse/internal/identitycenter"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
-	"github.com/gatehouse-dev/gatehouse/internal/organization"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/plan"
 	"github.com/gatehouse-dev/gatehouse/internal/render"
-	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 var planFormats = []string{"human", "json"}
@@ -133,11 +128,11 @@ func runPlan(ctx context.Context, d Deps, opts planOptions) error {
 	if !slices.Contains(planFormats, opts.output) {
 		return usageError{fmt.Errorf("--output %q is not a format plan writes: use human or json", opts.output)}
 	}
-	pc, err := computePlan(ctx, d, opts.file, opts.aws, opts.prune)
+	pl, err := computePlan(ctx, d, opts.file, opts.aws, opts.prune)
 	if err != nil {
 		return err
 	}
-	p := pc.plan
+	p := pl.Plan
 	if opts.output == "json" {
 		err = render.PlanJSON(d.Stdout, p)
 	} else {
@@ -162,76 +157,24 @@ func runPlan(ctx context.Context, d Deps, opts planOptions) error {
 	return nil
 }
 
-// computed is a plan with what was read to make it.
-type computed struct {
-	plan  *plan.Plan
-	live  *state.State
-	ic    *identitycenter.Client
-	roles *iamroles.Client
-}
-
-// computePlan loads the model, reads Organizations and Identity Center and
-// diffs them.
-func computePlan(ctx context.Context, d Deps, file string, ao awsOptions, prune bool) (*computed, error) {
+// computePlan loads the model and has the pipeline read AWS and diff; the
+// notes and progress of the read go to stderr.
+func computePlan(ctx context.Context, d Deps, file string, ao awsOptions, prune bool) (*pipeline.Planned, error) {
 	m, err := model.Load(file)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := loadAWSConfig(ctx, ao, m.IdentityCenter.Region)
+	opts, err := pipelineOptions(ctx, d, ao, m.IdentityCenter.Region)
 	if err != nil {
 		return nil, err
 	}
-	org, err := organization.New(cfg, organization.Options{SkipTags: !expand.UsesTags(m)}).Read(ctx)
+	pl, err := pipeline.Plan(ctx, m, opts, prune)
+	finishProgress(d, opts)
 	if err != nil {
 		return nil, err
 	}
-	desired, err := expand.Desired(m, org)
-	if err != nil {
-		return nil, err
-	}
-	ic, err := newIdentityCenter(ctx, d, cfg, m.IdentityCenter.InstanceARN, m.IdentityCenter.IdentityStoreID)
-	if err != nil {
-		return nil, err
-	}
-	source := m.IdentityCenter.IdentitySource
-	if source == "" {
-		source = model.IdentitySourceInternal
-	}
-	scope := plan.Scope{IdentitySource: source}
-	if source == model.IdentitySourceInternal {
-		for name := range desired.Groups {
-			scope.MembershipGroups = append(scope.MembershipGroups, name)
-		}
-		slices.Sort(scope.MembershipGroups)
-	}
-	live, err := ic.Read(ctx, identitycenter.ReadScope{MembershipGroups: scope.MembershipGroups})
-	if err != nil {
-		return nil, err
-	}
-	scope.IAM = iamScope(m, org, desired) // live_roles.go
-	roles, err := readIAM(ctx, d, cfg, scope.IAM, live, false)
-	if err != nil {
-		return nil, err
-	}
-	p, err := plan.Compute(desired, live, plan.Options{
-		Target: plan.Target{Region: cfg.Region, InstanceARN: ic.Instance.ARN, IdentityStoreID: ic.Instance.IdentityStoreID},
-		Scope:  scope,
-		Prune:  prune,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &computed{plan: p, live: live, ic: ic, roles: roles}, nil
-}
-
-// newIdentityCenter makes the Identity Center client and finds the
-// instance.
-func newIdentityCenter(ctx context.Context, d Deps, cfg aws.Config, instanceARN, storeID string) (*identitycenter.Client, error) {
-	ic := identitycenter.New(cfg, identitycenter.Options{})
-	if _, err := ic.Discover(ctx, instanceARN, storeID); err != nil {
-		return nil, err
-	}
-	return ic, nil
+	noteUnreachable(d, pl.Plan.Scope.IAM)
+	return pl, nil
 }
 
 // useColor reports whether stdout wants ANSI colours: a terminal, and no

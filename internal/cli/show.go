@@ -11,7 +11,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/expand"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
-	"github.com/gatehouse-dev/gatehouse/internal/organization"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/render"
 )
 
@@ -93,12 +93,12 @@ func runShow(ctx context.Context, d Deps, opts showOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadAWSConfig(ctx, opts.aws, m.IdentityCenter.Region)
+	popts, err := pipelineOptions(ctx, d, opts.aws, m.IdentityCenter.Region)
 	if err != nil {
 		return err
 	}
-	reader := organization.New(cfg, organization.Options{SkipTags: !expand.UsesTags(m)})
-	org, err := reader.Read(ctx)
+	org, err := pipeline.ReadOrganization(ctx, m, &popts)
+	finishProgress(d, popts)
 	if err != nil {
 		return err
 	}
@@ -119,6 +119,6 @@ func runShow(ctx context.Context, d Deps, opts showOptions) error {
 		Rows:           expand.SummarizeRows(rows),
 		OrganizationID: org.ID,
 		OrgAccounts:    len(org.Accounts),
-		Calls:          reader.Stats().Total(),
+		Calls:          popts.Stats.Snapshot().Total(),
 	})
 }

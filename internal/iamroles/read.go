@@ -10,15 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
-
-// readConcurrency bounds the IAM calls in flight per account while reading.
-const readConcurrency = 4
 
 // awsPaths hold roles AWS makes and manages (Identity Center's
 // AWSReservedSSO roles, service-linked roles): never gatehouse's.
@@ -29,6 +25,12 @@ var awsPaths = []string{"/aws-reserved/", "/aws-service-role/"}
 // sorted by name, each with its trust policy (canonical), attached managed
 // policies, inline policies (canonical), boundary, session length and tags.
 // A role named but absent is simply not returned.
+//
+// It costs two calls for up to 1,000 roles, whatever they hold:
+// GetAccountAuthorizationDetails returns every role with its tags,
+// boundary and policies, and ListRoles the description and session length
+// that it leaves out. (Reading role by role would cost a GetRole per role
+// to learn its tags, plus three calls per managed role.)
 func (c *Client) ReadRoles(ctx context.Context, accountID string, names []string) ([]state.Role, error) {
 	cl, err := c.IAM(ctx, accountID)
 	if err != nil {
@@ -38,45 +40,137 @@ func (c *Client) ReadRoles(ctx context.Context, accountID string, names []string
 	for _, n := range names {
 		wanted[strings.ToLower(n)] = true // IAM role names are unique case-insensitively
 	}
-	var listed []types.Role
-	p := iam.NewListRolesPaginator(cl, &iam.ListRolesInput{})
+	details, err := c.roleDetails(ctx, cl, accountID)
+	if err != nil {
+		return nil, err
+	}
+	var keep []types.RoleDetail
+	for _, d := range details {
+		name := aws.ToString(d.RoleName)
+		if wanted[strings.ToLower(name)] || (!awsPath(aws.ToString(d.Path)) && tagValue(d.Tags, state.ManagedTagKey) == state.ManagedTagValue) {
+			keep = append(keep, d)
+		}
+	}
+	if len(keep) == 0 {
+		return nil, nil
+	}
+	listed, err := c.listRoles(ctx, cl, accountID)
+	if err != nil {
+		return nil, err
+	}
+	roles := make([]state.Role, 0, len(keep))
+	for _, d := range keep {
+		name := aws.ToString(d.RoleName)
+		r, ok := listed[name]
+		if !ok {
+			// Created between the two reads: read it alone.
+			one, err := c.readRole(ctx, cl, accountID, name, true)
+			if err != nil {
+				return nil, err
+			}
+			if one != nil {
+				roles = append(roles, *one)
+			}
+			continue
+		}
+		role, err := roleFromDetail(accountID, d, r)
+		if err != nil {
+			return nil, fmt.Errorf("reading role %s in account %s: %w", name, c.label(accountID), err)
+		}
+		roles = append(roles, role)
+	}
+	slices.SortFunc(roles, func(a, b state.Role) int { return strings.Compare(a.Name, b.Name) })
+	return roles, nil
+}
+
+// maxDetailItems is the largest page GetAccountAuthorizationDetails and
+// ListRoles return.
+const maxDetailItems = 1000
+
+// roleDetails returns every role of the account with its tags, boundary,
+// trust policy and policies (GetAccountAuthorizationDetails, roles only).
+func (c *Client) roleDetails(ctx context.Context, cl *iam.Client, accountID string) ([]types.RoleDetail, error) {
+	var out []types.RoleDetail
+	var marker *string
+	for {
+		page, err := do(ctx, c, accountID, "GetAccountAuthorizationDetails", "(roles)", awscall.Read, func(ctx context.Context) (*iam.GetAccountAuthorizationDetailsOutput, error) {
+			return cl.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{
+				Filter: []types.EntityType{types.EntityTypeRole}, MaxItems: aws.Int32(maxDetailItems), Marker: marker,
+			})
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.RoleDetailList...)
+		if !page.IsTruncated || aws.ToString(page.Marker) == "" {
+			return out, nil
+		}
+		marker = page.Marker
+	}
+}
+
+// listRoles returns every role of the account by name, with the
+// description and session length GetAccountAuthorizationDetails leaves out.
+func (c *Client) listRoles(ctx context.Context, cl *iam.Client, accountID string) (map[string]types.Role, error) {
+	out := map[string]types.Role{}
+	p := iam.NewListRolesPaginator(cl, &iam.ListRolesInput{MaxItems: aws.Int32(maxDetailItems)})
 	for p.HasMorePages() {
 		page, err := do(ctx, c, accountID, "ListRoles", "", awscall.Read, func(ctx context.Context) (*iam.ListRolesOutput, error) { return p.NextPage(ctx) })
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range page.Roles {
-			if wanted[strings.ToLower(aws.ToString(r.RoleName))] || !awsPath(aws.ToString(r.Path)) {
-				listed = append(listed, r)
-			}
+			out[aws.ToString(r.RoleName)] = r
 		}
 	}
-	// ListRoles leaves out tags and boundaries: read each candidate.
-	out := make([]*state.Role, len(listed))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(readConcurrency)
-	for i, r := range listed {
-		name := aws.ToString(r.RoleName)
-		g.Go(func() error {
-			role, err := c.readRole(gctx, cl, accountID, name, wanted[strings.ToLower(name)])
-			if err != nil {
-				return err
-			}
-			out[i] = role
-			return nil
-		})
+	return out, nil
+}
+
+// roleFromDetail assembles a role from its authorization details and its
+// ListRoles entry.
+func roleFromDetail(accountID string, d types.RoleDetail, listed types.Role) (state.Role, error) {
+	tags := map[string]string{}
+	for _, t := range d.Tags {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	trustDoc, err := policy.Canonical(aws.ToString(d.AssumeRolePolicyDocument))
+	if err != nil {
+		return state.Role{}, fmt.Errorf("trust policy: %w", err)
 	}
-	var roles []state.Role
-	for _, r := range out {
-		if r != nil {
-			roles = append(roles, *r)
+	role := state.Role{
+		AccountID:          accountID,
+		Name:               aws.ToString(d.RoleName),
+		Path:               aws.ToString(d.Path),
+		Description:        aws.ToString(listed.Description),
+		TrustPolicy:        trustDoc,
+		MaxSessionDuration: int(aws.ToInt32(listed.MaxSessionDuration)),
+		Tags:               tags,
+		Managed:            tags[state.ManagedTagKey] == state.ManagedTagValue,
+		InlinePolicies:     map[string]string{},
+	}
+	if d.PermissionsBoundary != nil {
+		role.PermissionsBoundary = aws.ToString(d.PermissionsBoundary.PermissionsBoundaryArn)
+	}
+	for _, a := range d.AttachedManagedPolicies {
+		role.ManagedPolicies = append(role.ManagedPolicies, aws.ToString(a.PolicyArn))
+	}
+	for _, pd := range d.RolePolicyList {
+		doc, err := policy.Canonical(aws.ToString(pd.PolicyDocument))
+		if err != nil {
+			return state.Role{}, fmt.Errorf("inline policy %s: %w", aws.ToString(pd.PolicyName), err)
+		}
+		role.InlinePolicies[aws.ToString(pd.PolicyName)] = doc
+	}
+	return role.Normalize(), nil
+}
+
+func tagValue(tags []types.Tag, key string) string {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == key {
+			return aws.ToString(t.Value)
 		}
 	}
-	slices.SortFunc(roles, func(a, b state.Role) int { return strings.Compare(a.Name, b.Name) })
-	return roles, nil
+	return ""
 }
 
 // ReadRole returns one role, or nil when it does not exist.

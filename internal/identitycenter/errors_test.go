@@ -9,13 +9,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/smithy-go"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awstest"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 )
-
-func apiErr(code, msg string) error { return &smithy.GenericAPIError{Code: code, Message: msg} }
 
 // TestThrottlingIsRetried puts the client behind a proxy answering
 // ThrottlingException beyond 5 calls a second and reads with a client

@@ -482,16 +482,6 @@ func sortRefs(rs []state.PolicyRef) {
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Path+rs[i].Name < rs[j].Path+rs[j].Name })
 }
 
-func compact(s []string) []string {
-	var out []string
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // pages calls fetch with each next token until there is none.
 func pages(fetch func(token *string) (*string, error)) error {
 	var token *string

@@ -582,27 +582,26 @@ func (c *Client) assignmentExists(ctx context.Context, a apply.AssignmentRef) (b
 
 // wait polls an asynchronous operation until it succeeds or fails. An
 // operation AWS reports done at once (as moto always does) is not polled.
-// The first poll comes after the time such operations usually took in this
-// run (kind names them), so that most are polled once (every poll spends
-// the instance's shared call budget); later polls come sooner, so that a
-// slow one does not hold its creation slot long after it is done.
+//
+// An operation still running holds one of AWS's 15 creation slots, so the
+// time between its end and the poll that sees it is lost for the whole
+// apply. The first poll therefore comes when such operations usually end
+// (the estimate of its kind, see observe); a poll that comes too early is
+// followed by one a tenth of that estimate later, then less and less
+// often. Most operations cost one or two polls and are seen done within a
+// tenth of their duration.
 func (c *Client) wait(ctx context.Context, kind, what string, status ssotypes.StatusValues, reason *string, poll func(context.Context) (ssotypes.StatusValues, *string, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.PollTimeout)
 	defer cancel()
 	start := time.Now()
-	delay := c.firstPoll(kind)
+	typical := c.firstPoll(kind)
+	delay := typical
 	polls := 0
 	for {
 		switch status {
 		case ssotypes.StatusValuesSucceeded:
-			switch took := time.Since(start); polls {
-			case 0:
-			case 1:
-				// Done at the first poll: perhaps well before it, so aim a
-				// little earlier next time.
-				c.observe(kind, took*9/10)
-			default:
-				c.observe(kind, took)
+			if polls > 0 {
+				c.observe(kind, time.Since(start), polls == 1)
 			}
 			return nil
 		case ssotypes.StatusValuesFailed:
@@ -618,10 +617,8 @@ func (c *Client) wait(ctx context.Context, kind, what string, status ssotypes.St
 			}
 			return err
 		}
-		// After the first poll, ask again soon, then less and less often:
-		// an operation still running holds one of the 15 creation slots.
 		if polls == 0 {
-			delay = c.opts.PollDelay
+			delay = max(typical/10, minPollDelay)
 		} else {
 			delay = min(delay*3/2, c.opts.PollMaxDelay)
 		}
@@ -633,27 +630,36 @@ func (c *Client) wait(ctx context.Context, kind, what string, status ssotypes.St
 	}
 }
 
+// minPollDelay is the shortest wait between two status requests.
+const minPollDelay = 50 * time.Millisecond
+
 // firstPoll is how long to wait before the first status request of an
-// operation of this kind: the usual duration so far, within the poll
-// delays.
+// operation of this kind: its estimated duration, PollDelay until one was
+// seen, never more than PollMaxDelay.
 func (c *Client) firstPoll(kind string) time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if d, ok := c.typical[kind]; ok {
-		return min(max(d, c.opts.PollDelay), c.opts.PollMaxDelay)
+		return min(max(d, minPollDelay), c.opts.PollMaxDelay)
 	}
 	return c.opts.PollDelay
 }
 
-// observe folds one operation's duration into the usual duration of its
-// kind (an exponentially weighted average).
-func (c *Client) observe(kind string, d time.Duration) {
+// observe updates the estimated duration of a kind of operation from one
+// seen done d after it started. Seen done at the first poll, it may have
+// ended some time before: aim a little earlier next time, and so keep
+// finding where the operations end. Seen done only at a later poll, it
+// ended between the last two polls, just before d: aim at d.
+func (c *Client) observe(kind string, d time.Duration, firstPoll bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if prev, ok := c.typical[kind]; ok {
-		d = (prev*4 + d) / 5
+	prev, ok := c.typical[kind]
+	switch {
+	case !ok || !firstPoll:
+		c.typical[kind] = d
+	default:
+		c.typical[kind] = prev * 99 / 100
 	}
-	c.typical[kind] = d
 }
 
 // attached treats "already attached" as done: the plan asked for the policy
