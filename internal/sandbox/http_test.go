@@ -153,18 +153,12 @@ func TestDenyOnThePages(t *testing.T) {
 
 	t.Run("device page", func(t *testing.T) {
 		c, reg, dev := startDevice(t, sb)
-		resp, err := http.PostForm(sb.URL()+"/device", url.Values{
-			"user_code": {aws.ToString(dev.UserCode)}, "username": {"alice"}, "password": {sandbox.DefaultPassword}, "decision": {"deny"},
-		})
-		if err != nil {
-			t.Fatal(err)
+		// What the device page's script sends when Deny is pressed.
+		status, body := postJSON(t, sb.URL()+"/device", `{"userCode":"`+aws.ToString(dev.UserCode)+`","userName":"alice","password":"`+sandbox.DefaultPassword+`","decision":"deny"}`)
+		if status != http.StatusOK || body["title"] != "Request denied" {
+			t.Errorf("deny answered %d %v", status, body)
 		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !strings.Contains(string(page), "Request denied") {
-			t.Errorf("deny page: %s", page)
-		}
-		_, err = c.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret, DeviceCode: dev.DeviceCode, GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code")})
+		_, err := c.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret, DeviceCode: dev.DeviceCode, GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code")})
 		var denied *oidctypes.AccessDeniedException
 		if !errors.As(err, &denied) {
 			t.Errorf("CreateToken after deny: %v, want AccessDeniedException", err)
