@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net"
@@ -38,15 +39,20 @@ func TestStopCutsOffSlowRequestsWithoutError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	// Headers announcing a body that never comes: the handler waits for it.
+	// Headers announcing a body that never comes: once the handler asks for
+	// it (the server then answers 100 Continue), it waits for it.
 	if _, err := io.WriteString(conn, "POST /sandbox/approve HTTP/1.1\r\nHost: "+strings.TrimPrefix(sb.URL(), "http://")+
-		"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"); err != nil {
+		"\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"); err != nil {
 		t.Fatal(err)
+	}
+	rd := bufio.NewReader(conn)
+	if line, err := rd.ReadString('\n'); err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("the server answered %q, %v; want 100 Continue", line, err)
 	}
 	if err := sb.Stop(); err != nil {
 		t.Fatalf("Stop with a request still running = %v, want nil", err)
 	}
-	if _, err := io.ReadAll(conn); err != nil && !strings.Contains(err.Error(), "reset") {
+	if _, err := io.ReadAll(rd); err != nil && !strings.Contains(err.Error(), "reset") {
 		t.Errorf("reading from the cut-off connection: %v", err)
 	}
 }
