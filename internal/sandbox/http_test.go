@@ -54,7 +54,9 @@ func postJSON(t *testing.T, u, body string) (int, map[string]any) {
 
 func TestDeviceFlowApprovedThroughTheScriptsAPI(t *testing.T) {
 	ctx := context.Background()
-	sb := newSandbox(t, sandbox.Options{})
+	// A short poll interval: the client below may poll again at once
+	// without SlowDownException, with no need to wait out a second.
+	sb := newSandbox(t, sandbox.Options{PollInterval: 10 * time.Millisecond})
 	portalWorld(t, sb)
 	c, reg, dev := startDevice(t, sb)
 	in := &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret, DeviceCode: dev.DeviceCode, GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code")}
@@ -87,10 +89,9 @@ func TestDeviceFlowApprovedThroughTheScriptsAPI(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		pctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		defer cancel()
-		time.Sleep(time.Second) // the interval since the poll above
-		out, err := pollToken(pctx, c, in, time.Second)
+		out, err := pollToken(pctx, c, in, 20*time.Millisecond)
 		done <- result{out, err}
 	}()
 	status, body := postJSON(t, sb.URL()+"/sandbox/approve", `{"userName":"alice"}`)
