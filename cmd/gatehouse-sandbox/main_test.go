@@ -13,6 +13,7 @@ import (
 )
 
 func TestExportLines(t *testing.T) {
+	t.Parallel()
 	got := exportLines([]string{"A=http://127.0.0.1:1", "B=a b", "C=it's", "D="})
 	want := "export A=http://127.0.0.1:1\nexport B='a b'\nexport C='it'\\''s'\nexport D=''\n"
 	if got != want {
@@ -21,6 +22,7 @@ func TestExportLines(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		code int

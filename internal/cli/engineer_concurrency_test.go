@@ -45,6 +45,7 @@ func (c *countingProxy) start(t *testing.T, target string) string {
 		if r.URL.Path == "/federation/credentials" {
 			c.portal.Add(1)
 		}
+		r.Host = u.Host // the sandbox answers only requests addressed to its own port
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)

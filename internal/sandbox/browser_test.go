@@ -72,7 +72,7 @@ func newBrowser(t *testing.T) *browser {
 		}
 	})
 	root := "http://127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(root + "/status")
 		if err == nil {
@@ -267,7 +267,7 @@ func TestAuthorizationCodeFlowInChromium(t *testing.T) {
 	var params url.Values
 	select {
 	case params = <-got:
-	case <-time.After(30 * time.Second):
+	case <-time.After(90 * time.Second):
 		t.Fatalf("the browser never reached the redirect URI; it is at %s", b.url())
 	}
 	if params.Get("state") != "st-123" || params.Get("code") == "" {

@@ -106,7 +106,7 @@ func seed(t testing.TB, cfg aws.Config, users []string, groups map[string][]stri
 	for name, inline := range sets {
 		out, err := admin.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{
 			InstanceArn: aws.String(w.instance), Name: aws.String(name),
-			SessionDuration: aws.String("PT8H"), // moto stores an integer when it is omitted
+			SessionDuration: aws.String("PT8H"),
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -186,12 +186,14 @@ func deviceLogin(t testing.TB, sb *sandbox.Sandbox, user string) (*ssooidc.Regis
 	return reg, tok
 }
 
-// pollToken polls CreateToken until it stops answering authorization_pending.
+// pollToken polls CreateToken as RFC 8628 clients do, until it stops
+// answering authorization_pending or slow_down.
 func pollToken(ctx context.Context, c *ssooidc.Client, in *ssooidc.CreateTokenInput, interval time.Duration) (*ssooidc.CreateTokenOutput, error) {
 	for {
 		out, err := c.CreateToken(ctx, in)
 		var pending *oidctypes.AuthorizationPendingException
-		if !errors.As(err, &pending) {
+		var slow *oidctypes.SlowDownException
+		if !errors.As(err, &pending) && !errors.As(err, &slow) {
 			return out, err
 		}
 		select {

@@ -54,7 +54,9 @@ func postJSON(t *testing.T, u, body string) (int, map[string]any) {
 
 func TestDeviceFlowApprovedThroughTheScriptsAPI(t *testing.T) {
 	ctx := context.Background()
-	sb := newSandbox(t, sandbox.Options{})
+	// A short poll interval: the client below may poll again at once
+	// without SlowDownException, with no need to wait out a second.
+	sb := newSandbox(t, sandbox.Options{PollInterval: 10 * time.Millisecond})
 	portalWorld(t, sb)
 	c, reg, dev := startDevice(t, sb)
 	in := &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret, DeviceCode: dev.DeviceCode, GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code")}
@@ -87,10 +89,9 @@ func TestDeviceFlowApprovedThroughTheScriptsAPI(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		pctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		defer cancel()
-		time.Sleep(time.Second) // the interval since the poll above
-		out, err := pollToken(pctx, c, in, time.Second)
+		out, err := pollToken(pctx, c, in, 20*time.Millisecond)
 		done <- result{out, err}
 	}()
 	status, body := postJSON(t, sb.URL()+"/sandbox/approve", `{"userName":"alice"}`)
@@ -153,18 +154,12 @@ func TestDenyOnThePages(t *testing.T) {
 
 	t.Run("device page", func(t *testing.T) {
 		c, reg, dev := startDevice(t, sb)
-		resp, err := http.PostForm(sb.URL()+"/device", url.Values{
-			"user_code": {aws.ToString(dev.UserCode)}, "username": {"alice"}, "password": {sandbox.DefaultPassword}, "decision": {"deny"},
-		})
-		if err != nil {
-			t.Fatal(err)
+		// What the device page's script sends when Deny is pressed.
+		status, body := postJSON(t, sb.URL()+"/device", `{"userCode":"`+aws.ToString(dev.UserCode)+`","userName":"alice","password":"`+sandbox.DefaultPassword+`","decision":"deny"}`)
+		if status != http.StatusOK || body["title"] != "Request denied" {
+			t.Errorf("deny answered %d %v", status, body)
 		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !strings.Contains(string(page), "Request denied") {
-			t.Errorf("deny page: %s", page)
-		}
-		_, err = c.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret, DeviceCode: dev.DeviceCode, GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code")})
+		_, err := c.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret, DeviceCode: dev.DeviceCode, GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code")})
 		var denied *oidctypes.AccessDeniedException
 		if !errors.As(err, &denied) {
 			t.Errorf("CreateToken after deny: %v, want AccessDeniedException", err)

@@ -1,4 +1,4 @@
-package sandbox
+package oidc
 
 import (
 	"crypto/sha256"
@@ -15,12 +15,12 @@ type fakeClock struct{ t time.Time }
 func (c *fakeClock) now() time.Time          { return c.t }
 func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
-func newTestAuthority() (*authority, *fakeClock) {
+func newTestAuthority() (*Authority, *fakeClock) {
 	clk := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
-	return newAuthority(clk.now, time.Hour, 10*time.Minute, time.Second), clk
+	return NewAuthority(clk.now, time.Hour, 10*time.Minute, time.Second), clk
 }
 
-func mustRegister(t *testing.T, a *authority, req registerRequest) registerResponse {
+func mustRegister(t *testing.T, a *Authority, req registerRequest) registerResponse {
 	t.Helper()
 	resp, oerr := a.register(req)
 	if oerr != nil {
@@ -39,6 +39,7 @@ func errType(e *oidcError) string {
 }
 
 func TestRegisterValidation(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		req  registerRequest
@@ -69,6 +70,7 @@ func TestRegisterValidation(t *testing.T) {
 }
 
 func TestDeviceFlow(t *testing.T) {
+	t.Parallel()
 	alice := &Identity{UserID: "u-1", UserName: "alice"}
 	type step struct {
 		advance time.Duration
@@ -100,12 +102,12 @@ func TestDeviceFlow(t *testing.T) {
 			for i, s := range tt.steps {
 				clk.advance(s.advance)
 				if s.approve != nil {
-					if err := a.decide(dev.UserCode, s.approve); err != nil {
+					if err := a.Decide(dev.UserCode, s.approve); err != nil {
 						t.Fatalf("step %d: approve: %v", i, err)
 					}
 				}
 				if s.deny {
-					if err := a.decide(dev.UserCode, nil); err != nil {
+					if err := a.Decide(dev.UserCode, nil); err != nil {
 						t.Fatalf("step %d: deny: %v", i, err)
 					}
 				}
@@ -114,7 +116,7 @@ func TestDeviceFlow(t *testing.T) {
 					t.Fatalf("step %d: CreateToken error = %q, want %q", i, got, s.want)
 				}
 				if oerr == nil {
-					if who, ok := a.identify(tok.AccessToken); !ok || who != *alice {
+					if who, ok := a.Identify(tok.AccessToken); !ok || who != *alice {
 						t.Errorf("step %d: token identifies %+v, %v; want alice", i, who, ok)
 					}
 					if tok.RefreshToken == "" || tok.TokenType != "Bearer" || tok.ExpiresIn != 3600 {
@@ -127,6 +129,7 @@ func TestDeviceFlow(t *testing.T) {
 }
 
 func TestCreateTokenClientErrors(t *testing.T) {
+	t.Parallel()
 	a, _ := newTestAuthority()
 	reg := mustRegister(t, a, deviceClient)
 	pkce := mustRegister(t, a, registerRequest{ClientName: "p", ClientType: "public", GrantTypes: []string{grantAuthorizationCode}, IssuerURL: "https://x", RedirectURIs: []string{"http://127.0.0.1/oauth/callback"}})
@@ -157,13 +160,13 @@ func TestCreateTokenClientErrors(t *testing.T) {
 }
 
 // login runs a device flow to a token.
-func login(t *testing.T, a *authority, reg registerResponse, who Identity) tokenResponse {
+func login(t *testing.T, a *Authority, reg registerResponse, who Identity) tokenResponse {
 	t.Helper()
 	dev, oerr := a.startDevice(deviceRequest{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, StartURL: "https://x/start"}, "http://127.0.0.1:1/device")
 	if oerr != nil {
 		t.Fatal(oerr)
 	}
-	if err := a.decide(dev.UserCode, &who); err != nil {
+	if err := a.Decide(dev.UserCode, &who); err != nil {
 		t.Fatal(err)
 	}
 	tok, oerr := a.createToken(tokenRequest{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, GrantType: grantDeviceCode, DeviceCode: dev.DeviceCode})
@@ -174,13 +177,14 @@ func login(t *testing.T, a *authority, reg registerResponse, who Identity) token
 }
 
 func TestRefreshRotatesAndExpiryAndLogout(t *testing.T) {
+	t.Parallel()
 	a, clk := newTestAuthority()
 	reg := mustRegister(t, a, deviceClient)
 	bob := Identity{UserID: "u-2", UserName: "bob"}
 	first := login(t, a, reg, bob)
 
 	clk.advance(2 * time.Hour)
-	if _, ok := a.identify(first.AccessToken); ok {
+	if _, ok := a.Identify(first.AccessToken); ok {
 		t.Fatal("an access token past its expiry still identifies its user")
 	}
 	second, oerr := a.createToken(tokenRequest{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, GrantType: grantRefreshToken, RefreshToken: first.RefreshToken})
@@ -190,16 +194,16 @@ func TestRefreshRotatesAndExpiryAndLogout(t *testing.T) {
 	if second.RefreshToken == "" || second.RefreshToken == first.RefreshToken {
 		t.Errorf("refresh returned refresh token %q; want a new one", second.RefreshToken)
 	}
-	if who, ok := a.identify(second.AccessToken); !ok || who != bob {
+	if who, ok := a.Identify(second.AccessToken); !ok || who != bob {
 		t.Errorf("refreshed token identifies %+v, %v; want bob", who, ok)
 	}
 	if _, oerr := a.createToken(tokenRequest{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, GrantType: grantRefreshToken, RefreshToken: first.RefreshToken}); errType(oerr) != "InvalidGrantException" {
 		t.Errorf("reusing a spent refresh token: %v, want InvalidGrantException", oerr)
 	}
-	if !a.logout(second.AccessToken) {
+	if !a.Logout(second.AccessToken) {
 		t.Fatal("logout of a valid token failed")
 	}
-	if _, ok := a.identify(second.AccessToken); ok {
+	if _, ok := a.Identify(second.AccessToken); ok {
 		t.Error("a logged-out token still identifies its user")
 	}
 	if _, oerr := a.createToken(tokenRequest{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, GrantType: grantRefreshToken, RefreshToken: second.RefreshToken}); errType(oerr) != "InvalidGrantException" {
@@ -208,6 +212,7 @@ func TestRefreshRotatesAndExpiryAndLogout(t *testing.T) {
 }
 
 func TestNoRefreshTokenWithoutAccountAccessScope(t *testing.T) {
+	t.Parallel()
 	a, _ := newTestAuthority()
 	reg := mustRegister(t, a, registerRequest{ClientName: "no-scopes", ClientType: "public"})
 	tok := login(t, a, reg, Identity{UserID: "u", UserName: "u"})
@@ -222,6 +227,7 @@ func challengeOf(verifier string) string {
 }
 
 func TestAuthorizationCodeWithPKCE(t *testing.T) {
+	t.Parallel()
 	verifier := strings.Repeat("v", 50)
 	const redirect = "http://127.0.0.1:53111/oauth/callback"
 	tests := []struct {
@@ -268,6 +274,7 @@ func TestAuthorizationCodeWithPKCE(t *testing.T) {
 }
 
 func TestCheckAuthorize(t *testing.T) {
+	t.Parallel()
 	a, _ := newTestAuthority()
 	reg := mustRegister(t, a, registerRequest{ClientName: "cli", ClientType: "public", GrantTypes: []string{grantAuthorizationCode}, IssuerURL: "https://x", RedirectURIs: []string{"http://127.0.0.1/oauth/callback"}})
 	dev := mustRegister(t, a, deviceClient)
@@ -298,6 +305,7 @@ func TestCheckAuthorize(t *testing.T) {
 }
 
 func TestRedirectAllowed(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		registered []string
 		got        string
@@ -320,6 +328,7 @@ func TestRedirectAllowed(t *testing.T) {
 }
 
 func TestUserCodes(t *testing.T) {
+	t.Parallel()
 	for range 200 {
 		c := newUserCode()
 		if len(c) != 9 || c[4] != '-' || strings.Trim(c[:4]+c[5:], userCodeAlphabet) != "" {
@@ -327,39 +336,41 @@ func TestUserCodes(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{"bcdf-ghjk": "BCDF-GHJK", "BCDFGHJK": "BCDF-GHJK", " bcdf ghjk ": "BCDF-GHJK", "abc": "ABC"} {
-		if got := normalizeUserCode(in); got != want {
-			t.Errorf("normalizeUserCode(%q) = %q, want %q", in, got, want)
+		if got := NormalizeUserCode(in); got != want {
+			t.Errorf("NormalizeUserCode(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
 func TestDecideErrors(t *testing.T) {
+	t.Parallel()
 	a, clk := newTestAuthority()
 	reg := mustRegister(t, a, deviceClient)
 	dev, _ := a.startDevice(deviceRequest{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, StartURL: "https://x/start"}, "http://127.0.0.1:1/device")
-	if err := a.decide("ZZZZ-ZZZZ", &Identity{}); !errors.Is(err, ErrUnknownCode) {
+	if err := a.Decide("ZZZZ-ZZZZ", &Identity{}); !errors.Is(err, ErrUnknownCode) {
 		t.Errorf("unknown code: %v, want ErrUnknownCode", err)
 	}
-	if got := a.pending(); len(got) != 1 || got[0].UserCode != dev.UserCode || got[0].ClientName != "test" {
+	if got := a.Pending(); len(got) != 1 || got[0].UserCode != dev.UserCode || got[0].ClientName != "test" {
 		t.Errorf("pending = %+v, want the one authorization", got)
 	}
-	if err := a.decide(strings.ToLower(dev.UserCode), &Identity{UserName: "alice"}); err != nil {
+	if err := a.Decide(strings.ToLower(dev.UserCode), &Identity{UserName: "alice"}); err != nil {
 		t.Fatalf("approving with a lower-case code: %v", err)
 	}
-	if err := a.decide(dev.UserCode, &Identity{}); !errors.Is(err, ErrCodeUsed) {
+	if err := a.Decide(dev.UserCode, &Identity{}); !errors.Is(err, ErrCodeUsed) {
 		t.Errorf("second approval: %v, want ErrCodeUsed", err)
 	}
-	if got := a.pending(); len(got) != 0 {
+	if got := a.Pending(); len(got) != 0 {
 		t.Errorf("pending after approval = %+v, want none", got)
 	}
 	dev2, _ := a.startDevice(deviceRequest{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, StartURL: "https://x/start"}, "http://127.0.0.1:1/device")
 	clk.advance(11 * time.Minute)
-	if err := a.decide(dev2.UserCode, &Identity{}); !errors.Is(err, ErrCodeExpired) {
+	if err := a.Decide(dev2.UserCode, &Identity{}); !errors.Is(err, ErrCodeExpired) {
 		t.Errorf("expired code: %v, want ErrCodeExpired", err)
 	}
 }
 
 func TestStartDeviceErrors(t *testing.T) {
+	t.Parallel()
 	a, _ := newTestAuthority()
 	reg := mustRegister(t, a, deviceClient)
 	pkce := mustRegister(t, a, registerRequest{ClientName: "p", ClientType: "public", GrantTypes: []string{grantAuthorizationCode}, IssuerURL: "https://x", RedirectURIs: []string{"http://127.0.0.1/cb"}})
@@ -384,6 +395,7 @@ func TestStartDeviceErrors(t *testing.T) {
 }
 
 func TestRegistrationExpires(t *testing.T) {
+	t.Parallel()
 	a, clk := newTestAuthority()
 	reg := mustRegister(t, a, deviceClient)
 	clk.advance(91 * 24 * time.Hour)

@@ -1,8 +1,9 @@
-package sandbox
+package oidc
 
 import (
-	"encoding/json"
 	"net/http"
+
+	"github.com/gatehouse-dev/gatehouse/internal/sandbox/wire"
 )
 
 // oidcError is an SSO OIDC error as AWS sends it: the type in the
@@ -63,45 +64,5 @@ func errAccessDenied(desc string) *oidcError {
 
 func writeOIDCError(w http.ResponseWriter, e *oidcError) {
 	w.Header().Set("X-Amzn-Errortype", e.typ)
-	writeJSON(w, e.status, map[string]string{"error": e.code, "error_description": e.desc})
-}
-
-// portalError is an SSO portal error: the type in X-Amzn-Errortype and a
-// JSON body with a message.
-type portalError struct {
-	status int
-	typ    string
-	msg    string
-}
-
-func (e *portalError) Error() string { return e.typ + ": " + e.msg }
-
-func errUnauthorized() *portalError {
-	return &portalError{http.StatusUnauthorized, "UnauthorizedException", "Session token not found or invalid"}
-}
-
-func errTooManyRequests() *portalError {
-	return &portalError{http.StatusTooManyRequests, "TooManyRequestsException", "HTTP 429 Unknown Code"}
-}
-
-func errPortalInvalidRequest(msg string) *portalError {
-	return &portalError{http.StatusBadRequest, "InvalidRequestException", msg}
-}
-
-// errForbidden is what AWS answers when the user may not use the role
-// ("ForbiddenException: No access"); the service model does not list it.
-func errForbidden() *portalError {
-	return &portalError{http.StatusForbidden, "ForbiddenException", "No access"}
-}
-
-func writePortalError(w http.ResponseWriter, e *portalError) {
-	w.Header().Set("X-Amzn-Errortype", e.typ)
-	writeJSON(w, e.status, map[string]string{"message": e.msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	wire.WriteJSON(w, e.status, map[string]string{"error": e.code, "error_description": e.desc})
 }

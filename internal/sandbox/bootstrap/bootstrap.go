@@ -1,4 +1,9 @@
-package sandbox
+// Package bootstrap creates the AWS a sandbox starts with, from the accounts
+// of an access model: the management account's organization with its OUs and
+// member accounts (with the model's fixed IDs, names and tags), and a second
+// organization holding the external accounts with the admin roles their
+// owners gave.
+package bootstrap
 
 import (
 	"context"
@@ -15,6 +20,8 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/model"
+	"github.com/gatehouse-dev/gatehouse/internal/sandbox/motoclient"
+	"github.com/gatehouse-dev/gatehouse/internal/sandbox/motopatch"
 )
 
 // Layout is the AWS a sandbox starts with: an organization (the management
@@ -65,7 +72,7 @@ func LayoutFromModel(m *model.Model) Layout {
 		}
 	}
 	if l.Management.ID == "" {
-		l.Management = LayoutAccount{Name: "management", ID: DefaultManagementAccount}
+		l.Management = LayoutAccount{Name: "management", ID: motoclient.DefaultAccount}
 	}
 	return l
 }
@@ -75,7 +82,7 @@ func (l Layout) Check() error {
 	seen := map[string]string{}
 	all := append(append([]LayoutAccount{l.Management}, l.Members...), l.External...)
 	for _, a := range all {
-		if !isAccountID(a.ID) {
+		if !IsAccountID(a.ID) {
 			return hint.New(fmt.Sprintf("account %s: id %q is not 12 digits", a.Name, a.ID), "quote account IDs in YAML: id: \"012345678901\"")
 		}
 		if other, dup := seen[a.ID]; dup {
@@ -102,7 +109,7 @@ func (l Layout) Check() error {
 func parseRoleARN(arn string) (account, path, name string, err error) {
 	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
 	acct, res, ok2 := strings.Cut(rest, ":role/")
-	if !ok || !ok2 || !isAccountID(acct) || res == "" || strings.HasSuffix(res, "/") {
+	if !ok || !ok2 || !IsAccountID(acct) || res == "" || strings.HasSuffix(res, "/") {
 		return "", "", "", fmt.Errorf("%q is not a role ARN (arn:aws:iam::<12 digits>:role/<name>)", arn)
 	}
 	path = "/"
@@ -133,28 +140,19 @@ type BootstrappedAccount struct {
 // organization (a stand-in for the clients' own management accounts).
 const externalManagementName = "external-management"
 
-// Bootstrap creates the organizations of l in an empty sandbox: the
-// management account's organization with its OUs and member accounts (with
-// their fixed IDs, names and tags), and a second organization with the
-// external accounts and their admin roles. The management account of l must
-// be the sandbox's.
-func (s *Sandbox) Bootstrap(ctx context.Context, l Layout) (Bootstrapped, error) {
+// Create creates the organizations of l in an empty moto, through conn
+// (whose management account must be l's). It fills in everything of the
+// result but the Identity Center instance.
+func Create(ctx context.Context, conn motoclient.Conn, l Layout) (Bootstrapped, error) {
 	if err := l.Check(); err != nil {
 		return Bootstrapped{}, err
-	}
-	if l.Management.ID != s.opts.ManagementAccount {
-		return Bootstrapped{}, hint.New(fmt.Sprintf("the layout's management account %s is not the sandbox's (%s)", l.Management.ID, s.opts.ManagementAccount),
-			"start the sandbox with Options.ManagementAccount set to the layout's")
-	}
-	if l.Region != "" && l.Region != s.opts.Region {
-		return Bootstrapped{}, hint.New(fmt.Sprintf("the layout's region %s is not the sandbox's (%s)", l.Region, s.opts.Region),
-			"start the sandbox with Options.Region set to the layout's")
 	}
 	if l.ProvisioningRole == "" {
 		l.ProvisioningRole = model.DefaultProvisioningRole
 	}
+	c := creator{conn: conn}
 	var out Bootstrapped
-	orgID, err := s.createOrganization(ctx, l.Management, l.ProvisioningRole, l.Members, &out)
+	orgID, err := c.createOrganization(ctx, l.Management, l.ProvisioningRole, l.Members, &out)
 	if err != nil {
 		return Bootstrapped{}, err
 	}
@@ -168,7 +166,7 @@ func (s *Sandbox) Bootstrap(ctx context.Context, l Layout) (Bootstrapped, error)
 		for taken[extMgmt] {
 			extMgmt = decrementID(extMgmt)
 		}
-		orgID, err := s.createOrganization(ctx, LayoutAccount{Name: externalManagementName, ID: extMgmt}, l.ProvisioningRole, l.External, &out)
+		orgID, err := c.createOrganization(ctx, LayoutAccount{Name: externalManagementName, ID: extMgmt}, l.ProvisioningRole, l.External, &out)
 		if err != nil {
 			return Bootstrapped{}, err
 		}
@@ -177,7 +175,7 @@ func (s *Sandbox) Bootstrap(ctx context.Context, l Layout) (Bootstrapped, error)
 			if a.AdminRole == "" {
 				continue
 			}
-			if err := s.createAdminRole(ctx, a, l.Management.ID); err != nil {
+			if err := c.createAdminRole(ctx, a, l.Management.ID); err != nil {
 				return Bootstrapped{}, err
 			}
 		}
@@ -186,17 +184,12 @@ func (s *Sandbox) Bootstrap(ctx context.Context, l Layout) (Bootstrapped, error)
 		// Every account of the second organization is outside ours.
 		out.Accounts[i].External = i >= 1+len(l.Members)
 	}
-	out.InstanceARN, out.IdentityStoreID, err = s.back.instance(ctx)
-	if err != nil {
-		return Bootstrapped{}, err
-	}
 	return out, nil
 }
 
-// orgClient is an Organizations client acting as account, able to ask moto
-// (through MotoPreamble) for fixed account IDs and names.
-func (s *Sandbox) orgClient(account string, extra ...func(*organizations.Options)) *organizations.Client {
-	return organizations.NewFromConfig(s.back.in(account), extra...)
+// creator makes organizations, accounts and roles in moto.
+type creator struct {
+	conn motoclient.Conn
 }
 
 func withHeader(name, value string) func(*organizations.Options) {
@@ -205,8 +198,8 @@ func withHeader(name, value string) func(*organizations.Options) {
 	}
 }
 
-func (s *Sandbox) createOrganization(ctx context.Context, mgmt LayoutAccount, role string, members []LayoutAccount, out *Bootstrapped) (string, error) {
-	org, err := s.orgClient(mgmt.ID, withHeader(headerAccountName, mgmt.Name)).CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})
+func (c creator) createOrganization(ctx context.Context, mgmt LayoutAccount, role string, members []LayoutAccount, out *Bootstrapped) (string, error) {
+	org, err := c.conn.Organizations(mgmt.ID, withHeader(motopatch.HeaderAccountName, mgmt.Name)).CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})
 	var already *orgtypes.AlreadyInOrganizationException
 	if errors.As(err, &already) {
 		return "", hint.New(fmt.Sprintf("account %s already has an organization", mgmt.ID), "bootstrap a fresh sandbox (gatehouse-sandbox down, then up)")
@@ -214,7 +207,7 @@ func (s *Sandbox) createOrganization(ctx context.Context, mgmt LayoutAccount, ro
 	if err != nil {
 		return "", fmt.Errorf("creating the organization of %s: %w", mgmt.ID, err)
 	}
-	orgs := s.orgClient(mgmt.ID)
+	orgs := c.conn.Organizations(mgmt.ID)
 	roots, err := orgs.ListRoots(ctx, &organizations.ListRootsInput{})
 	if err != nil {
 		return "", fmt.Errorf("reading the root of the organization of %s: %w", mgmt.ID, err)
@@ -230,11 +223,11 @@ func (s *Sandbox) createOrganization(ctx context.Context, mgmt LayoutAccount, ro
 		}
 	}
 	out.Accounts = append(out.Accounts, BootstrappedAccount{Name: mgmt.Name, ID: mgmt.ID})
-	if err := s.place(ctx, orgs, ous, mgmt); err != nil {
+	if err := place(ctx, orgs, ous, mgmt); err != nil {
 		return "", err
 	}
 	for _, a := range members {
-		created, err := s.orgClient(mgmt.ID, withHeader(headerAccountID, a.ID)).CreateAccount(ctx, &organizations.CreateAccountInput{
+		created, err := c.conn.Organizations(mgmt.ID, withHeader(motopatch.HeaderAccountID, a.ID)).CreateAccount(ctx, &organizations.CreateAccountInput{
 			AccountName: aws.String(a.Name),
 			Email:       aws.String(emailFor(a.Name)),
 			RoleName:    aws.String(role),
@@ -247,7 +240,7 @@ func (s *Sandbox) createOrganization(ctx context.Context, mgmt LayoutAccount, ro
 			return "", hint.New(fmt.Sprintf("creating account %s: moto gave it id %s instead of %s", a.Name, got, a.ID),
 				"start moto with sandbox.MotoPreamble (motoserver.Options.Preamble) so CreateAccount can take fixed IDs")
 		}
-		if err := s.place(ctx, orgs, ous, a); err != nil {
+		if err := place(ctx, orgs, ous, a); err != nil {
 			return "", err
 		}
 		out.Accounts = append(out.Accounts, BootstrappedAccount{Name: a.Name, ID: a.ID, OU: a.OU})
@@ -256,7 +249,7 @@ func (s *Sandbox) createOrganization(ctx context.Context, mgmt LayoutAccount, ro
 }
 
 // place moves an account into its OU, creating the OU path as needed.
-func (s *Sandbox) place(ctx context.Context, orgs *organizations.Client, ous map[string]string, a LayoutAccount) error {
+func place(ctx context.Context, orgs *organizations.Client, ous map[string]string, a LayoutAccount) error {
 	if a.OU == "" {
 		return nil
 	}
@@ -286,13 +279,13 @@ func (s *Sandbox) place(ctx context.Context, orgs *organizations.Client, ous map
 
 // createAdminRole makes the role a client gives the consultancy: trusting
 // the management account, allowed everything in the client account.
-func (s *Sandbox) createAdminRole(ctx context.Context, a LayoutAccount, mgmt string) error {
+func (c creator) createAdminRole(ctx context.Context, a LayoutAccount, mgmt string) error {
 	_, path, name, err := parseRoleARN(a.AdminRole)
 	if err != nil {
 		return err
 	}
-	c := s.back.iamIn(a.ID)
-	if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{
+	roles := c.conn.IAM(a.ID)
+	if _, err := roles.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName: aws.String(name),
 		Path:     aws.String(path),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
@@ -301,7 +294,7 @@ func (s *Sandbox) createAdminRole(ctx context.Context, a LayoutAccount, mgmt str
 	}); err != nil {
 		return fmt.Errorf("creating admin role %s in %s: %w", a.AdminRole, a.Name, err)
 	}
-	if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+	if _, err := roles.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
 		RoleName: aws.String(name), PolicyName: aws.String("AdministratorAccess"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`),
 	}); err != nil {
@@ -347,4 +340,12 @@ func decrementID(id string) string {
 		b[i] = '9'
 	}
 	return string(b)
+}
+
+// IsAccountID reports whether s is an AWS account ID: 12 digits.
+func IsAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	return strings.Trim(s, "0123456789") == ""
 }

@@ -1,17 +1,37 @@
-package sandbox
+// Package oidc is the sandbox's IAM Identity Center OIDC authority: client
+// registration, device authorization, authorization code with PKCE, access
+// and refresh tokens, all in memory, answered with AWS's SSO OIDC wire
+// shapes; and the two pages people see (device approval, sign-in for the
+// authorization code), which sign users of the Identity Store in.
+package oidc
 
 import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"net"
+	"errors"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/sandbox/wire"
+)
+
+// Errors of Decide and LookupUserCode.
+var (
+	ErrUnknownCode = errors.New("no device authorization has this user code")
+	ErrCodeExpired = errors.New("the user code has expired")
+	ErrCodeUsed    = errors.New("the user code was already approved or denied")
+)
+
+var (
+	errUnknownCode = hint.Wrap(ErrUnknownCode, "check the code the login command printed, or list pending codes: GET /sandbox/device-authorizations")
+	errCodeExpired = hint.Wrap(ErrCodeExpired, "start the login again: device codes last 10 minutes")
 )
 
 // OAuth grant types as SSO OIDC names them.
@@ -100,10 +120,10 @@ type tokenResponse struct {
 	RefreshToken string `json:"refreshToken,omitempty"`
 }
 
-// authority is the sandbox's SSO OIDC state: clients, device authorizations,
+// Authority is the sandbox's SSO OIDC state: clients, device authorizations,
 // authorization codes and tokens, all in memory. It holds no I/O so its rules
 // are tested directly.
-type authority struct {
+type Authority struct {
 	now            func() time.Time
 	tokenTTL       time.Duration
 	deviceTTL      time.Duration
@@ -119,8 +139,10 @@ type authority struct {
 	tokens    map[string]*accessToken
 }
 
-func newAuthority(now func() time.Time, tokenTTL, deviceTTL, interval time.Duration) *authority {
-	return &authority{
+// NewAuthority makes an empty authority: access tokens last tokenTTL, device
+// authorizations deviceTTL, and clients are told to poll every interval.
+func NewAuthority(now func() time.Time, tokenTTL, deviceTTL, interval time.Duration) *Authority {
+	return &Authority{
 		now:            now,
 		tokenTTL:       tokenTTL,
 		deviceTTL:      deviceTTL,
@@ -153,7 +175,7 @@ type registerResponse struct {
 	ClientSecretExpiresAt int64  `json:"clientSecretExpiresAt"`
 }
 
-func (a *authority) register(req registerRequest) (registerResponse, *oidcError) {
+func (a *Authority) register(req registerRequest) (registerResponse, *oidcError) {
 	if req.ClientName == "" {
 		return registerResponse{}, errInvalidRequest("clientName is required")
 	}
@@ -186,8 +208,8 @@ func (a *authority) register(req registerRequest) (registerResponse, *oidcError)
 	}
 	now := a.now()
 	c := &client{
-		id:           "gh" + randomToken(24),
-		secret:       randomToken(48),
+		id:           "gh" + wire.RandomToken(24),
+		secret:       wire.RandomToken(48),
 		name:         req.ClientName,
 		clientType:   req.ClientType,
 		scopes:       slices.Clone(req.Scopes),
@@ -208,7 +230,7 @@ func (a *authority) register(req registerRequest) (registerResponse, *oidcError)
 }
 
 // clientLocked authenticates a client; a.mu must be held.
-func (a *authority) clientLocked(id, secret string) (*client, *oidcError) {
+func (a *Authority) clientLocked(id, secret string) (*client, *oidcError) {
 	c, ok := a.clients[id]
 	if !ok || subtle.ConstantTimeCompare([]byte(c.secret), []byte(secret)) != 1 {
 		return nil, errInvalidClient("Invalid client credentials")
@@ -236,7 +258,7 @@ type deviceResponse struct {
 	Interval                int    `json:"interval"`
 }
 
-func (a *authority) startDevice(req deviceRequest, verificationURI string) (deviceResponse, *oidcError) {
+func (a *Authority) startDevice(req deviceRequest, verificationURI string) (deviceResponse, *oidcError) {
 	if req.ClientID == "" || req.ClientSecret == "" || req.StartURL == "" {
 		return deviceResponse{}, errInvalidRequest("clientId, clientSecret and startUrl are required")
 	}
@@ -254,7 +276,7 @@ func (a *authority) startDevice(req deviceRequest, verificationURI string) (devi
 	}
 	a.expireLocked()
 	d := &deviceAuth{
-		deviceCode: randomToken(48),
+		deviceCode: wire.RandomToken(48),
 		clientID:   c.id,
 		startURL:   req.StartURL,
 		expiresAt:  a.now().Add(a.deviceTTL),
@@ -284,7 +306,7 @@ func (a *authority) startDevice(req deviceRequest, verificationURI string) (devi
 
 // expireLocked forgets device authorizations and codes long past their
 // expiry, so a long-running sandbox does not grow without bound.
-func (a *authority) expireLocked() {
+func (a *Authority) expireLocked() {
 	cutoff := a.now().Add(-time.Hour)
 	for code, d := range a.devices {
 		if d.expiresAt.Before(cutoff) {
@@ -311,9 +333,9 @@ type PendingAuthorization struct {
 	ExpiresAt  time.Time `json:"expiresAt"`
 }
 
-// pending lists device authorizations that are neither approved, denied nor
+// Pending lists device authorizations that are neither approved, denied nor
 // expired, oldest first.
-func (a *authority) pending() []PendingAuthorization {
+func (a *Authority) Pending() []PendingAuthorization {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.now()
@@ -337,8 +359,8 @@ func (a *authority) pending() []PendingAuthorization {
 	return out
 }
 
-// lookupUserCode returns the client name of a pending user code.
-func (a *authority) lookupUserCode(userCode string) (clientName string, err error) {
+// LookupUserCode returns the client name of a pending user code.
+func (a *Authority) LookupUserCode(userCode string) (clientName string, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	d, err := a.pendingDeviceLocked(userCode)
@@ -351,8 +373,8 @@ func (a *authority) lookupUserCode(userCode string) (clientName string, err erro
 	return "", nil
 }
 
-func (a *authority) pendingDeviceLocked(userCode string) (*deviceAuth, error) {
-	d, ok := a.userCodes[normalizeUserCode(userCode)]
+func (a *Authority) pendingDeviceLocked(userCode string) (*deviceAuth, error) {
+	d, ok := a.userCodes[NormalizeUserCode(userCode)]
 	switch {
 	case !ok:
 		return nil, errUnknownCode
@@ -364,8 +386,8 @@ func (a *authority) pendingDeviceLocked(userCode string) (*deviceAuth, error) {
 	return d, nil
 }
 
-// decide approves (who != nil) or denies (who == nil) a pending user code.
-func (a *authority) decide(userCode string, who *Identity) error {
+// Decide approves (who != nil) or denies (who == nil) a pending user code.
+func (a *Authority) Decide(userCode string, who *Identity) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	d, err := a.pendingDeviceLocked(userCode)
@@ -394,7 +416,7 @@ type tokenRequest struct {
 	CodeVerifier string   `json:"codeVerifier"`
 }
 
-func (a *authority) createToken(req tokenRequest) (tokenResponse, *oidcError) {
+func (a *Authority) createToken(req tokenRequest) (tokenResponse, *oidcError) {
 	if req.ClientID == "" || req.ClientSecret == "" || req.GrantType == "" {
 		return tokenResponse{}, errInvalidRequest("clientId, clientSecret and grantType are required")
 	}
@@ -465,20 +487,20 @@ func (a *authority) createToken(req tokenRequest) (tokenResponse, *oidcError) {
 
 // issueLocked mints an access token (and, for clients registered with the
 // account-access scope, a refresh token) for g.
-func (a *authority) issueLocked(g *grant, c *client) tokenResponse {
-	tok := "aoa" + randomToken(48)
+func (a *Authority) issueLocked(g *grant, c *client) tokenResponse {
+	tok := "aoa" + wire.RandomToken(48)
 	a.tokens[tok] = &accessToken{grant: g, expiresAt: a.now().Add(a.tokenTTL)}
 	resp := tokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(a.tokenTTL / time.Second)}
 	if slices.Contains(c.scopes, scopeAccountAccess) {
-		g.refreshToken = "aor" + randomToken(48)
+		g.refreshToken = "aor" + wire.RandomToken(48)
 		a.refresh[g.refreshToken] = g
 		resp.RefreshToken = g.refreshToken
 	}
 	return resp
 }
 
-// identify returns the user behind a bearer token, if it is valid.
-func (a *authority) identify(token string) (Identity, bool) {
+// Identify returns the user behind a bearer token, if it is valid.
+func (a *Authority) Identify(token string) (Identity, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t, ok := a.tokens[token]
@@ -488,8 +510,8 @@ func (a *authority) identify(token string) (Identity, bool) {
 	return t.grant.who, true
 }
 
-// logout revokes the sign-in behind token: its access tokens and refresh token.
-func (a *authority) logout(token string) bool {
+// Logout revokes the sign-in behind token: its access tokens and refresh token.
+func (a *Authority) Logout(token string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t, ok := a.tokens[token]
@@ -515,7 +537,7 @@ type authorizeRequest struct {
 // error means the request may be answered by redirecting to RedirectURI with
 // an error; a non-nil fatal error means the redirect URI itself cannot be
 // trusted and the page must show the error instead.
-func (a *authority) checkAuthorize(req authorizeRequest) (clientName string, redirect, fatal *oidcError) {
+func (a *Authority) checkAuthorize(req authorizeRequest) (clientName string, redirect, fatal *oidcError) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	c, ok := a.clients[req.ClientID]
@@ -538,11 +560,11 @@ func (a *authority) checkAuthorize(req authorizeRequest) (clientName string, red
 }
 
 // issueCode records an approved authorization request and returns its code.
-func (a *authority) issueCode(req authorizeRequest, who Identity) string {
+func (a *Authority) issueCode(req authorizeRequest, who Identity) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.expireLocked()
-	code := randomToken(32)
+	code := wire.RandomToken(32)
 	a.codes[code] = &authCode{
 		clientID:    req.ClientID,
 		redirectURI: req.RedirectURI,
@@ -573,17 +595,9 @@ func validRedirectURI(raw string) bool {
 	case "https":
 		return true
 	case "http":
-		return isLoopback(u.Hostname())
+		return wire.IsLoopback(u.Hostname())
 	}
 	return false
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // redirectAllowed reports whether got matches a registered redirect URI:
@@ -598,7 +612,7 @@ func redirectAllowed(registered []string, got string) bool {
 			return true
 		}
 		u, err := url.Parse(r)
-		if err != nil || u.Scheme != "http" || g.Scheme != "http" || !isLoopback(u.Hostname()) {
+		if err != nil || u.Scheme != "http" || g.Scheme != "http" || !wire.IsLoopback(u.Hostname()) {
 			continue
 		}
 		if u.Hostname() == g.Hostname() && strings.TrimSuffix(u.Path, "/") == strings.TrimSuffix(g.Path, "/") && u.RawQuery == g.RawQuery {
@@ -608,8 +622,8 @@ func redirectAllowed(registered []string, got string) bool {
 	return false
 }
 
-// normalizeUserCode makes "bcdf ghjk", "BCDFGHJK" and "BCDF-GHJK" equal.
-func normalizeUserCode(s string) string {
+// NormalizeUserCode makes "bcdf ghjk", "BCDFGHJK" and "BCDF-GHJK" equal.
+func NormalizeUserCode(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToUpper(s) {
 		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
@@ -641,13 +655,4 @@ func newUserCode() string {
 		out = append(out, userCodeAlphabet[int(buf[0])%len(userCodeAlphabet)])
 	}
 	return string(out)
-}
-
-// randomToken returns n random bytes, base64url-encoded.
-func randomToken(n int) string {
-	buf := make([]byte, n)
-	if _, err := rand.Read(buf); err != nil {
-		panic("crypto/rand: " + err.Error()) // never fails on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(buf)
 }
