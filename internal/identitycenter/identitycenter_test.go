@@ -205,20 +205,18 @@ func TestReadFindsConsoleAssignments(t *testing.T) {
 	}
 }
 
+// TestDuplicateNamesAreAnError: gatehouse matches permission sets by name,
+// so two of the same name (which AWS refuses to create, and the sandbox
+// too, but which an import from elsewhere could leave) stop the read with
+// a hint instead of one silently hiding the other.
 func TestDuplicateNamesAreAnError(t *testing.T) {
-	c, cfg := newClient(t)
-	ctx := context.Background()
-	sso := ssoadmin.NewFromConfig(cfg)
-	// AWS refuses a second permission set of the same name; moto does not,
-	// which lets this test make the situation a hand-made mess could.
-	for range 2 {
-		if _, err := sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: &c.Instance.ARN, Name: aws.String("Twin"), SessionDuration: aws.String("PT1H")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err := c.Read(ctx, ReadScope{})
+	r := &reader{sets: []state.PermissionSet{
+		{Name: "Twin", ARN: "arn:aws:sso:::permissionSet/ssoins-1/ps-1"},
+		{Name: "Twin", ARN: "arn:aws:sso:::permissionSet/ssoins-1/ps-2"},
+	}}
+	_, err := r.assemble()
 	if err == nil || !strings.Contains(err.Error(), "two permission sets are named Twin") || hint.Of(err) == "" {
-		t.Errorf("Read() = %v, want a duplicate-name error with a hint", err)
+		t.Errorf("assemble() = %v, want a duplicate-name error with a hint", err)
 	}
 }
 
