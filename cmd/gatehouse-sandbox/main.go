@@ -8,17 +8,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
+	"github.com/gatehouse-dev/gatehouse/internal/exit"
 	"github.com/spf13/cobra"
-
-	"github.com/gatehouse-dev/gatehouse/internal/hint"
 )
 
 func main() {
@@ -34,13 +31,15 @@ type streams struct {
 	errw io.Writer
 }
 
-// usageError marks mistakes in the command line.
+// usageError marks mistakes in the command line (exit.Usage).
 type usageError struct{ error }
 
-func (u usageError) Unwrap() error { return u.error }
+func (u usageError) Unwrap() error    { return u.error }
+func (u usageError) UsageError() bool { return true }
 
-// run executes the command line and returns the exit code: 0 ok, 1 error,
-// 2 usage error.
+// run executes the command line and returns the exit code, as every
+// gatehouse command does (internal/exit): 0 ok, 1 error, 64 usage error,
+// 130 interrupted.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	io := streams{out: stdout, errw: stderr}
 	root := &cobra.Command{
@@ -64,19 +63,7 @@ and to run gatehouse, the AWS CLI and the SDKs with no AWS account.
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return 0
-	}
-	fmt.Fprintln(stderr, "gatehouse-sandbox: "+err.Error())
-	if h := hint.Of(err); h != "" {
-		fmt.Fprintln(stderr, "hint: "+h)
-	}
-	var ue usageError
-	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "arg(s)") {
-		return 2
-	}
-	return 1
+	return exit.Report(stderr, "gatehouse-sandbox", root.ExecuteContext(ctx))
 }
 
 // outputFlag adds --output text|json.

@@ -28,10 +28,10 @@ func TestUsageErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"up", "--output", "yaml"}, 2, "--output"},
-		{[]string{"up", "-f", "a.yaml", "--accounts", "b.yaml"}, 2, "not both"},
-		{[]string{"up", "--bogus"}, 2, "unknown flag"},
-		{[]string{"approve"}, 2, "--user is required"},
+		{[]string{"up", "--output", "yaml"}, 64, "--output"},
+		{[]string{"up", "-f", "a.yaml", "--accounts", "b.yaml"}, 64, "not both"},
+		{[]string{"up", "--bogus"}, 64, "unknown flag"},
+		{[]string{"approve"}, 64, "--user is required"},
 		{[]string{"up", "--accounts", "testdata/bad.yaml", "--dir", "unused"}, 1, "12-digit"},
 	}
 	for _, tt := range tests {

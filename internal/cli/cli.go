@@ -7,25 +7,23 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
-	"strings"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/exit"
 	"github.com/spf13/cobra"
-
-	"github.com/gatehouse-dev/gatehouse/internal/hint"
 )
 
-// Exit codes.
+// Exit codes (internal/exit has the table).
 const (
-	ExitOK      = 0
-	ExitError   = 1
-	ExitUsage   = 2 // bad flags or arguments
-	ExitChanges = 2 // plan --detailed-exitcode: changes present
+	ExitOK      = exit.OK
+	ExitError   = exit.Error
+	ExitUsage   = exit.Usage // bad flags or arguments
+	ExitChanges = exit.Act   // plan --detailed-exitcode: changes present
+	ExitAct     = exit.Act   // audit --fail-on: findings at that severity
+	ExitStopped = exit.Interrupted
 )
 
 // Deps are the process's dependencies, injected so tests can run commands in
@@ -65,11 +63,12 @@ func DefaultDeps() Deps {
 	}
 }
 
-// usageError marks errors in the command line itself.
+// usageError marks errors in the command line itself (exit.Usage).
 type usageError struct{ err error }
 
-func (u usageError) Error() string { return u.err.Error() }
-func (u usageError) Unwrap() error { return u.err }
+func (u usageError) Error() string    { return u.err.Error() }
+func (u usageError) Unwrap() error    { return u.err }
+func (u usageError) UsageError() bool { return true }
 
 // Main runs gatehouse with args (without the program name) and returns the
 // process exit code.
@@ -84,41 +83,11 @@ func Main(ctx context.Context, args []string, d Deps) int {
 }
 
 // report prints err for people and returns the exit code it maps to.
-func report(w io.Writer, err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	code := ExitError
-	var ec hint.ExitCoder
-	if errors.As(err, &ec) {
-		code = ec.ExitCode()
-	}
-	var ue usageError
-	if errors.As(err, &ue) {
-		code = ExitUsage
-	}
-	if errors.Is(err, errSilent) {
-		return code
-	}
-	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(w, "gatehouse: interrupted")
-		return 130
-	}
-	msg := err.Error()
-	if strings.Contains(msg, "\n") {
-		fmt.Fprintln(w, msg)
-	} else {
-		fmt.Fprintln(w, "gatehouse: "+msg)
-	}
-	if h := hint.Of(err); h != "" {
-		fmt.Fprintln(w, "hint: "+h)
-	}
-	return code
-}
+func report(w io.Writer, err error) int { return exit.Report(w, "gatehouse", err) }
 
 // errSilent is returned by commands that have already said everything and
 // only need a non-zero exit code (see hint.WithExitCode).
-var errSilent = errors.New("silent")
+var errSilent = exit.Silent
 
 // NewRoot builds the command tree.
 func NewRoot(d Deps) *cobra.Command {

@@ -46,4 +46,3 @@ accounts:
 		t.Errorf("IAMScope() mismatch (-want +got):\n%s", diff)
 	}
 }
-
