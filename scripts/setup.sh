@@ -201,9 +201,10 @@ fi
 if [ -z "$python" ] || [ -z "$aws" ]; then
   ensure_venv
   if [ -z "$python" ]; then
-    got=$(moto_of "$venv/bin/python") && [ "$got" = "$moto_version" ] ||
+    if ! got=$(moto_of "$venv/bin/python") || [ "$got" != "$moto_version" ]; then
       die "$venv/bin/python still cannot import moto $moto_version after pip installed it: $got" \
         "remove $venv and run scripts/setup.sh $mode again"
+    fi
     python=$venv/bin/python python_moto=$got
   fi
   if [ -z "$aws" ]; then
@@ -218,5 +219,6 @@ fi
 say "$mode ready: python $python (moto $python_moto), aws $aws ($(aws_version "$aws"))"
 printf 'export GATEHOUSE_PYTHON=%q\n' "$python"
 if [ "$aws" != "$path_aws" ]; then
+  # shellcheck disable=SC2016 # $PATH is for the shell that evals this
   printf 'export PATH=%q:"$PATH"\n' "$(dirname "$aws")"
 fi
