@@ -24,7 +24,9 @@ package sandbox
 //
 // identitystore:
 //   - UpdateUser and UpdateGroup apply their AttributeOperations to the
-//     stored user or group in place, so that IDs and memberships stay.
+//     stored user or group in place, so that IDs and memberships stay;
+//   - DescribeGroupMembership, which Terraform's
+//     aws_identitystore_group_membership reads after creating one.
 const identityCenterPreamble = `
 import json as _gh_json
 import re as _gh_re2
@@ -347,6 +349,16 @@ def _gh_update_group(self):
     return "{}"
 
 
+def _gh_describe_group_membership(self):
+    backend = self.identitystore_backend
+    store = backend._IdentityStoreBackend__get_identity_store(self._get_param("IdentityStoreId"))
+    membership = store.group_memberships.get(self._get_param("MembershipId"))
+    if membership is None:
+        raise _GhIDSNotFound(message="GROUP_MEMBERSHIP not found.", resource_type="GROUP_MEMBERSHIP")
+    return _gh_json.dumps(membership)
+
+
 _gh_ids_responses.IdentityStoreResponse.update_user = _gh_update_user
+_gh_ids_responses.IdentityStoreResponse.describe_group_membership = _gh_describe_group_membership
 _gh_ids_responses.IdentityStoreResponse.update_group = _gh_update_group
 `
