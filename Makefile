@@ -11,12 +11,15 @@ all: build
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
 
+## setup: install what the tests need (scripts/setup.sh test; the demo runs
+## scripts/setup.sh demo, which installs less).
 setup:
-	@bash scripts/setup.sh
+	@bash scripts/setup.sh test >/dev/null
 
-## test: set up the machine (once) and run every test with the race detector.
-test: setup
-	$(GO) test -race -count=1 -timeout 45m $(PKGS)
+## test: set up the machine (once) and run every test with the race detector,
+## with the python3 and AWS CLI that setup chose.
+test:
+	tools=$$(bash scripts/setup.sh test) && eval "$$tools" && $(GO) test -race -count=1 -timeout 45m $(PKGS)
 
 ## test-short: unit tests only, no emulator.
 test-short:
@@ -38,7 +41,7 @@ tidy:
 	$(GO) mod tidy -diff
 
 ## demo: the sandbox demo (declare, apply, log in, use an account, audit).
-demo: setup build
+demo: build
 	bash scripts/demo.sh
 
 clean:

@@ -17,7 +17,8 @@
 # Each step is one function.
 #
 # Environment: GATEHOUSE_BIN (directory of the built binaries, default bin/),
-# DEMO_MODEL, DEMO_USER, DEMO_MEMBER (account name), DEMO_EXTERNAL (account name).
+# what scripts/setup.sh reads (GATEHOUSE_PYTHON, GATEHOUSE_VENV), DEMO_MODEL,
+# DEMO_USER, DEMO_MEMBER (account name), DEMO_EXTERNAL (account name).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,8 +43,12 @@ need() { "$gh" "$1" --help >/dev/null 2>&1 || fail "this gatehouse build has no 
 for b in "$gh" "$sb"; do
   [ -x "$b" ] || fail "$b is missing; run make build (make demo does)"
 done
-command -v aws >/dev/null || fail "the AWS CLI is not on PATH; run scripts/setup.sh"
-command -v python3 >/dev/null || fail "python3 is missing (moto needs it); run scripts/setup.sh"
+# moto's server and an AWS CLI that honours the sandbox's endpoint variables:
+# setup finds them, or installs them into the project's .venv, and exports
+# GATEHOUSE_PYTHON (which gatehouse-sandbox runs moto with) and, if needed,
+# PATH with that AWS CLI first.
+tools=$(bash "$root/scripts/setup.sh" demo) || fail "setup did not finish; do what it says above, then run the demo again"
+eval "$tools"
 
 # A throwaway engineer home and sandbox directory: nothing of yours is read
 # or changed.

@@ -384,6 +384,34 @@ func TestUpdateUserAndGroup(t *testing.T) {
 	}
 }
 
+// TestDescribeGroupMembership reads a membership by its ID, as Terraform's
+// aws_identitystore_group_membership does after creating one.
+func TestDescribeGroupMembership(t *testing.T) {
+	g := newGapWorld(t)
+	ctx := context.Background()
+	store := aws.String(g.w.store)
+	ms, err := g.ids.ListGroupMemberships(ctx, &identitystore.ListGroupMembershipsInput{IdentityStoreId: store, GroupId: aws.String(g.w.groups["Engineers"])})
+	if err != nil || len(ms.GroupMemberships) != 1 {
+		t.Fatalf("ListGroupMemberships: %v, %v; want alice's membership", ms, err)
+	}
+	id := aws.ToString(ms.GroupMemberships[0].MembershipId)
+	m, err := g.ids.DescribeGroupMembership(ctx, &identitystore.DescribeGroupMembershipInput{IdentityStoreId: store, MembershipId: aws.String(id)})
+	if err != nil {
+		t.Fatalf("DescribeGroupMembership: %v", err)
+	}
+	member, _ := m.MemberId.(*istypes.MemberIdMemberUserId)
+	type view struct{ Store, Membership, Group, User string }
+	got := view{aws.ToString(m.IdentityStoreId), aws.ToString(m.MembershipId), aws.ToString(m.GroupId), ""}
+	if member != nil {
+		got.User = member.Value
+	}
+	if diff := cmp.Diff(view{g.w.store, id, g.w.groups["Engineers"], g.w.users["alice"]}, got); diff != "" {
+		t.Errorf("DescribeGroupMembership (-want +got):\n%s", diff)
+	}
+	_, err = g.ids.DescribeGroupMembership(ctx, &identitystore.DescribeGroupMembershipInput{IdentityStoreId: store, MembershipId: aws.String("00000000-0000-0000-0000-000000000000")})
+	wantCode(t, "DescribeGroupMembership of an unknown membership", err, "ResourceNotFoundException")
+}
+
 // TestGapErrorsHaveAWSWireShape checks one added error on the wire: status
 // 400, X-Amzn-Errortype and a JSON body with __type, as AWS sends them.
 func TestGapErrorsHaveAWSWireShape(t *testing.T) {

@@ -1,10 +1,13 @@
 # Identity Store operations gatehouse calls and moto 5.2.1 lacks.
 #
 # UpdateUser and UpdateGroup apply their AttributeOperations to the stored
-# user or group in place, so that IDs and memberships stay. Errors have AWS's
+# user or group in place, so that IDs and memberships stay.
+# DescribeGroupMembership, which Terraform's aws_identitystore_group_membership
+# reads after creating one, answers from moto's memberships. Errors have AWS's
 # wire shape (ValidationException, ResourceNotFoundException,
 # ConflictException for a user name or group display name already taken).
 
+import json as _gh_ids_json
 import moto.identitystore.responses as _gh_ids_responses
 from moto.identitystore.models import Name as _GhName
 from moto.identitystore.exceptions import (
@@ -145,4 +148,14 @@ def _gh_update_group(self):
 
 
 _gh_ids_responses.IdentityStoreResponse.update_user = _gh_update_user
+def _gh_describe_group_membership(self):
+    backend = self.identitystore_backend
+    store = backend._IdentityStoreBackend__get_identity_store(self._get_param("IdentityStoreId"))
+    membership = store.group_memberships.get(self._get_param("MembershipId"))
+    if membership is None:
+        raise _GhIDSNotFound(message="GROUP_MEMBERSHIP not found.", resource_type="GROUP_MEMBERSHIP")
+    return _gh_ids_json.dumps(membership)
+
+
 _gh_ids_responses.IdentityStoreResponse.update_group = _gh_update_group
+_gh_ids_responses.IdentityStoreResponse.describe_group_membership = _gh_describe_group_membership
