@@ -49,6 +49,9 @@ func Model(live *state.State, org *state.Organization, opts Options) Result {
 	w.groups()
 	w.permissionSets()
 	w.assignments()
+	// Identity Center holds no record of which IAM roles belong to an
+	// access model: import reads none, and says so.
+	w.warn("IAM roles are not imported: declare the roles the model should own under roles: with adopt: true (see docs/migrate-from-terraform.md)")
 	return Result{YAML: []byte(w.b.String()), Warnings: w.warnings}
 }
 

@@ -75,6 +75,7 @@ func TestImportPlansClean(t *testing.T) {
 	wantWarnings := []string{
 		"account old (555555555555) is SUSPENDED; its assignments are left out (gatehouse gives no access to inactive accounts)",
 		"account 999999999999 has assignments but is not in the organization; they are left out (plan will show them as unmanaged or drift)",
+		"IAM roles are not imported: declare the roles the model should own under roles: with adopt: true (see docs/migrate-from-terraform.md)",
 	}
 	if diff := cmp.Diff(wantWarnings, res.Warnings); diff != "" {
 		t.Errorf("warnings mismatch (-want +got):\n%s", diff)

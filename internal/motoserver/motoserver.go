@@ -67,7 +67,7 @@ func CheckInstalled(ctx context.Context, python string) error {
 	out, err := exec.CommandContext(ctx, python, "-c", "import moto.server, flask").CombinedOutput()
 	if err != nil {
 		return hint.Wrap(fmt.Errorf("%s cannot import moto's server: %s", python, lastLine(string(out))),
-			"install moto with its server extras: python3 -m pip install 'moto[server]==5.2.1'")
+			"from a clone of gatehouse, run `eval \"$(scripts/setup.sh demo)\"`: it installs moto 5.2.1 into the project's .venv and says which python to use (or set GATEHOUSE_PYTHON to an interpreter that has moto)")
 	}
 	return nil
 }
