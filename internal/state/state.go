@@ -242,3 +242,40 @@ func New() *State {
 		SAMLProviders:  map[string]SAMLProvider{},
 	}
 }
+
+// IAMUser is an IAM user as the audit reads it: gatehouse never manages IAM
+// users, but their long-term keys can assume roles.
+type IAMUser struct {
+	AccountID           string
+	Name                string
+	Path                string
+	ARN                 string
+	InlinePolicies      map[string]string // name -> canonical JSON
+	ManagedPolicies     []string          // ARNs
+	Groups              []string          // IAM group names
+	PermissionsBoundary string            // policy ARN, "" for none
+	Tags                map[string]string
+}
+
+// IAMGroup is an IAM group: its policies apply to its users.
+type IAMGroup struct {
+	AccountID       string
+	Name            string
+	Path            string
+	ARN             string
+	InlinePolicies  map[string]string
+	ManagedPolicies []string
+}
+
+// IAMAccount is what IAM in one account holds that decides who may do
+// what: every role (gatehouse's, hand-made, AWSReservedSSO), user and group
+// with their policies, and the documents of the customer managed policies.
+type IAMAccount struct {
+	AccountID string
+	Roles     []Role
+	Users     []IAMUser
+	Groups    []IAMGroup
+	// Policies maps a customer managed policy's ARN to its default
+	// version's document (canonical JSON).
+	Policies map[string]string
+}
