@@ -427,3 +427,71 @@ func (r *Reader) caller(ctx context.Context) string {
 	}
 	return fmt.Sprintf("%s (account %s)", aws.ToString(out.Arn), aws.ToString(out.Account))
 }
+
+// ReadSCPs reads the organization's service control policies: for every
+// target they are attached to (the root "r-...", an OU "ou-..." or an
+// account ID), the documents attached there. It costs one ListPolicies page
+// per 20 policies and, per policy, DescribePolicy and a ListTargetsForPolicy
+// page per 20 targets. An organization without SCPs enabled has none:
+// AWS then applies FullAWSAccess everywhere, which restricts nothing.
+func (r *Reader) ReadSCPs(ctx context.Context) (map[string][]string, error) {
+	var ids []string
+	err := paginate(func(token *string) (*string, error) {
+		page, err := call(ctx, r, "ListPolicies", "SERVICE_CONTROL_POLICY", func(ctx context.Context) (*organizations.ListPoliciesOutput, error) {
+			return r.client.ListPolicies(ctx, &organizations.ListPoliciesInput{Filter: orgtypes.PolicyTypeServiceControlPolicy, NextToken: token, MaxResults: aws.Int32(r.opts.PageSize)})
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range page.Policies {
+			ids = append(ids, aws.ToString(p.Id))
+		}
+		return page.NextToken, nil
+	})
+	if err != nil {
+		if awscall.Code(err) == "PolicyTypeNotEnabledException" {
+			return map[string][]string{}, nil
+		}
+		return nil, err
+	}
+	type attached struct {
+		doc     string
+		targets []string
+	}
+	found := make([]attached, len(ids))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.Concurrency)
+	for i, id := range ids {
+		g.Go(func() error {
+			d, err := call(gctx, r, "DescribePolicy", id, func(ctx context.Context) (*organizations.DescribePolicyOutput, error) {
+				return r.client.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: aws.String(id)})
+			})
+			if err != nil {
+				return err
+			}
+			found[i].doc = aws.ToString(d.Policy.Content)
+			return paginate(func(token *string) (*string, error) {
+				page, err := call(gctx, r, "ListTargetsForPolicy", id, func(ctx context.Context) (*organizations.ListTargetsForPolicyOutput, error) {
+					return r.client.ListTargetsForPolicy(ctx, &organizations.ListTargetsForPolicyInput{PolicyId: aws.String(id), NextToken: token, MaxResults: aws.Int32(r.opts.PageSize)})
+				})
+				if err != nil {
+					return nil, err
+				}
+				for _, t := range page.Targets {
+					found[i].targets = append(found[i].targets, aws.ToString(t.TargetId))
+				}
+				return page.NextToken, nil
+			})
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, f := range found {
+		for _, t := range f.targets {
+			out[t] = append(out[t], f.doc)
+		}
+	}
+	return out, nil
+}
