@@ -1,0 +1,108 @@
+package eval
+
+import "sort"
+
+// tri is a three-valued truth (Kleene logic). An unknown value may carry
+// the names of what made it unknown (condition keys as written in the
+// policies, or "session_name"); they are only collected when an
+// evaluation asks for them (see evaluator.track), so the common path does
+// not allocate.
+type tri struct {
+	v   truth
+	why *reasons
+}
+
+type truth int8
+
+const (
+	no truth = iota
+	yes
+	maybe
+)
+
+// reasons is an immutable, sorted set of names.
+type reasons struct{ names []string }
+
+var (
+	triFalse = tri{v: no}
+	triTrue  = tri{v: yes}
+)
+
+func triOf(b bool) tri {
+	if b {
+		return triTrue
+	}
+	return triFalse
+}
+
+func (a tri) isTrue() bool  { return a.v == yes }
+func (a tri) isFalse() bool { return a.v == no }
+
+func and(a, b tri) tri {
+	switch {
+	case a.v == no || b.v == no:
+		return triFalse
+	case a.v == yes:
+		return b
+	case b.v == yes:
+		return a
+	}
+	return tri{v: maybe, why: union(a.why, b.why)}
+}
+
+func or(a, b tri) tri {
+	switch {
+	case a.v == yes || b.v == yes:
+		return triTrue
+	case a.v == no:
+		return b
+	case b.v == no:
+		return a
+	}
+	return tri{v: maybe, why: union(a.why, b.why)}
+}
+
+func not(a tri) tri {
+	switch a.v {
+	case yes:
+		return triFalse
+	case no:
+		return triTrue
+	}
+	return a
+}
+
+func union(a, b *reasons) *reasons {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || a == b:
+		return a
+	}
+	m := make([]string, 0, len(a.names)+len(b.names))
+	i, j := 0, 0
+	for i < len(a.names) || j < len(b.names) {
+		switch {
+		case j == len(b.names) || i < len(a.names) && a.names[i] < b.names[j]:
+			m = append(m, a.names[i])
+			i++
+		case i == len(a.names) || b.names[j] < a.names[i]:
+			m = append(m, b.names[j])
+			j++
+		default:
+			m = append(m, a.names[i])
+			i++
+			j++
+		}
+	}
+	return &reasons{names: m}
+}
+
+func (r *reasons) list() []string {
+	if r == nil {
+		return nil
+	}
+	out := append([]string(nil), r.names...)
+	sort.Strings(out)
+	return out
+}
