@@ -146,13 +146,13 @@ const (
 type principalEntryKind uint8
 
 const (
-	entryNone      principalEntryKind = iota // matches nothing (partial wildcards, unique ids, garbage)
-	entryAll                                 // "*" or {"AWS": "*"}
-	entryAccount                             // 111122223333 or arn:aws:iam::111122223333:root
-	entryExact                               // a user or federated-user ARN: equal to the principal
-	entrySession                             // an assumed-role session ARN
-	entryRole                                // a role ARN: the role and its sessions
-	entryOther                               // Service, Federated, CanonicalUser: equal to the principal string
+	entryNone    principalEntryKind = iota // matches nothing (partial wildcards, unique ids, garbage)
+	entryAll                               // "*" or {"AWS": "*"}
+	entryAccount                           // 111122223333 or arn:aws:iam::111122223333:root
+	entryExact                             // a user or federated-user ARN: equal to the principal
+	entrySession                           // an assumed-role session ARN
+	entryRole                              // a role ARN: the role and its sessions
+	entryOther                             // Service, Federated, CanonicalUser: equal to the principal string
 )
 
 type principalEntry struct {
