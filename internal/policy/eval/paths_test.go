@@ -246,10 +246,10 @@ func TestServiceRules(t *testing.T) {
 		{name: "a customer alias can be changed", doc: docKMSAliases,
 			req: admin(alice, "kms:DeleteAlias", "arn:aws:kms:eu-west-1:111122223333:alias/app", identity(allowAll)), want: Allowed},
 		{name: "a pattern entirely reserved is refused", doc: docReservedSSO,
-			req: with(Request{Principal: alice, Action: "iam:UpdateAssumeRolePolicy", ResourcePattern: "arn:aws:iam::111122223333:role/aws-reserved/*", Context: complete()}, identity(allowAll)),
+			req:  with(Request{Principal: alice, Action: "iam:UpdateAssumeRolePolicy", ResourcePattern: "arn:aws:iam::111122223333:role/aws-reserved/*", Context: complete()}, identity(allowAll)),
 			want: ImplicitDeny},
 		{name: "a pattern reaching other roles is not refused", doc: docReservedSSO,
-			req: with(Request{Principal: alice, Action: "iam:UpdateAssumeRolePolicy", ResourcePattern: "arn:aws:iam::111122223333:role/*", Context: complete()}, identity(allowAll)),
+			req:  with(Request{Principal: alice, Action: "iam:UpdateAssumeRolePolicy", ResourcePattern: "arn:aws:iam::111122223333:role/*", Context: complete()}, identity(allowAll)),
 			want: Allowed},
 	})
 }

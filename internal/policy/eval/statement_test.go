@@ -52,7 +52,9 @@ func TestThreeValuedLogic(t *testing.T) {
 // Spec 4.2: Effect, Action and NotAction, a missing Resource.
 func TestStatementElements(t *testing.T) {
 	t.Parallel()
-	get := func(statements ...string) Request { return identityRequest("s3:GetObject", bucketObject, statements...) }
+	get := func(statements ...string) Request {
+		return identityRequest("s3:GetObject", bucketObject, statements...)
+	}
 	runRules(t, []rule{
 		{name: "Effect Allow grants", doc: docEffect, req: get(allowAll), want: Allowed},
 		{name: "Effect Deny refuses", doc: docEffect, req: get(allowAll, denyAll), want: ExplicitDeny, deniedBy: []string{KindIdentity}},
