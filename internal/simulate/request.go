@@ -86,9 +86,12 @@ type decoder struct {
 // request decodes one request object. id is returned even when the rest
 // is invalid, as long as it is a string.
 func (d *decoder) request(raw json.RawMessage) (id string, req *eval.Request, err error) {
+	if kind(raw) != "an object" {
+		return "", nil, fmt.Errorf("expected a request object, got %s", kind(raw))
+	}
 	ms, err := members(raw)
 	if err != nil {
-		return "", nil, fmt.Errorf("request: %v", err)
+		return "", nil, err
 	}
 	seen := map[string]bool{}
 	for _, m := range ms {
