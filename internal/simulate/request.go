@@ -201,9 +201,9 @@ func unknownField(name string) error {
 		}
 	}
 	if best != "" {
-		return fmt.Errorf("%s: unknown field (did you mean %s?)", name, best)
+		return fmt.Errorf("%q: unknown field (did you mean %s?)", name, best)
 	}
-	return fmt.Errorf("%s: unknown field; the fields are %s", name, strings.Join(fields, ", "))
+	return fmt.Errorf("%q: unknown field; the fields are %s", name, strings.Join(fields, ", "))
 }
 
 func decodeString(m member, dst *string, nonEmpty bool) error {
@@ -233,27 +233,28 @@ func decodeStrings(m member) ([]string, error) {
 // setContext adds one context entry: a string is a single-valued key, an
 // array of strings a multi-valued one.
 func setContext(ctx *eval.Context, m member) error {
+	at := fmt.Sprintf("context[%q]", m.name)
 	switch kind(m.value) {
 	case "a string":
 		var s string
 		if err := json.Unmarshal(m.value, &s); err != nil {
-			return fmt.Errorf("context.%s: %v", m.name, err)
+			return fmt.Errorf("%s: %v", at, err)
 		}
 		ctx.Set(m.name, s)
 	case "an array":
 		var raw []json.RawMessage
 		if err := json.Unmarshal(m.value, &raw); err != nil {
-			return fmt.Errorf("context.%s: %v", m.name, err)
+			return fmt.Errorf("%s: %v", at, err)
 		}
 		vals := make([]string, len(raw))
 		for i, r := range raw {
 			if kind(r) != "a string" || json.Unmarshal(r, &vals[i]) != nil {
-				return fmt.Errorf("context.%s[%d]: expected a string, got %s", m.name, i, kind(r))
+				return fmt.Errorf("%s[%d]: expected a string, got %s", at, i, kind(r))
 			}
 		}
 		ctx.SetMulti(m.name, vals)
 	default:
-		return fmt.Errorf("context.%s: expected a string or an array of strings, got %s (write numbers and booleans as strings: \"true\", \"42\")", m.name, kind(m.value))
+		return fmt.Errorf("%s: expected a string or an array of strings, got %s (write numbers and booleans as strings: \"true\", \"42\")", at, kind(m.value))
 	}
 	return nil
 }
@@ -323,7 +324,7 @@ func (d *decoder) levels(path string, raw json.RawMessage) ([]eval.Level, error)
 					return nil, err
 				}
 			default:
-				return nil, fmt.Errorf("%s.%s: unknown field: a level has target and policies", at, m.name)
+				return nil, fmt.Errorf("%s[%q]: unknown field: a level has target and policies", at, m.name)
 			}
 		}
 	}

@@ -73,8 +73,8 @@ func TestSimulateStrictDecoding(t *testing.T) {
 	for _, tt := range []struct {
 		name, req, want string
 	}{
-		{"unknown field, with a suggestion", `{` + minimal + `,"identity_policy":[]}`, "identity_policy: unknown field (did you mean identity_policies?)"},
-		{"unknown field far from any", `{` + minimal + `,"zzzzzzzzzz":1}`, "zzzzzzzzzz: unknown field; the fields are id, principal"},
+		{"unknown field, with a suggestion", `{` + minimal + `,"identity_policy":[]}`, `"identity_policy": unknown field (did you mean identity_policies?)`},
+		{"unknown field far from any", `{` + minimal + `,"zzzzzzzzzz":1}`, `"zzzzzzzzzz": unknown field; the fields are id, principal`},
 		{"a field given twice", `{` + minimal + `,"action":"s3:PutObject"}`, "action: given twice"},
 		{"id of the wrong type", `{` + minimal + `,"id":7}`, "id: expected a string, got a number"},
 		{"principal of the wrong type", `{"principal":["x"],"action":"s3:GetObject","resource":"*"}`, "principal: expected a string, got an array"},
@@ -86,8 +86,8 @@ func TestSimulateStrictDecoding(t *testing.T) {
 		{"a pattern that is not an ARN", `{"principal":"arn:aws:iam::111122223333:user/alice","action":"s3:GetObject","resource_pattern":"bucket/*"}`, "resource_pattern:"},
 		{"resource_account needed", `{"principal":"arn:aws:iam::111122223333:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::b/k"}`, "resource_account: required"},
 		{"context not an object", `{` + minimal + `,"context":["aws:SourceIp"]}`, "context: expected an object, got an array"},
-		{"context value a number", `{` + minimal + `,"context":{"s3:max-keys":10}}`, `context.s3:max-keys: expected a string or an array of strings, got a number`},
-		{"context array of numbers", `{` + minimal + `,"context":{"aws:TagKeys":["a",1]}}`, `context.aws:TagKeys[1]: expected a string, got a number`},
+		{"context value a number", `{` + minimal + `,"context":{"s3:max-keys":10}}`, `context["s3:max-keys"]: expected a string or an array of strings, got a number`},
+		{"context array of numbers", `{` + minimal + `,"context":{"aws:TagKeys":["a",1]}}`, `context["aws:TagKeys"][1]: expected a string, got a number`},
 		{"context_complete not a boolean", `{` + minimal + `,"context_complete":"true"}`, "context_complete: expected true or false, got a string"},
 		{"absent_keys not an array", `{` + minimal + `,"absent_keys":"aws:SourceIp"}`, "absent_keys: expected an array of key names, got a string"},
 		{"unknown_keys with a number", `{` + minimal + `,"unknown_keys":["a",2]}`, "unknown_keys[1]: expected a key name (a string), got a number"},
@@ -100,7 +100,7 @@ func TestSimulateStrictDecoding(t *testing.T) {
 		{"a policy without Statement, with its path", `{` + minimal + `,"identity_policies":[{"Statement":[]},{"Version":"2012-10-17"},{}]}`, "identity_policies[1]: Statement is missing"},
 		{"a policy list that is an object", `{` + minimal + `,"session_policies":{"Statement":[]}}`, "session_policies: expected an array of policy documents, got an object"},
 		{"a bad SCP, with its path", `{` + minimal + `,"scps":[{"target":"r-1","policies":[]},{"target":"ou-1","policies":[{"Statement":"x"}]}]}`, "scps[1].policies[0]: Statement: expected an object or an array of objects, got a string"},
-		{"a level with an unknown field", `{` + minimal + `,"rcps":[{"target":"r-1","policy":[]}]}`, "rcps[0].policy: unknown field: a level has target and policies"},
+		{"a level with an unknown field", `{` + minimal + `,"rcps":[{"target":"r-1","policy":[]}]}`, `rcps[0]["policy"]: unknown field: a level has target and policies`},
 		{"a level that is not an object", `{` + minimal + `,"scps":["r-1"]}`, "scps[0]: expected an object, got a string"},
 		{"a level target of the wrong type", `{` + minimal + `,"scps":[{"target":1}]}`, "scps[0].target: expected a string, got a number"},
 		{"null for a policy", `{` + minimal + `,"resource_policy":null}`, "resource_policy: expected a policy document (a JSON object), got null"},
