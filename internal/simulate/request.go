@@ -9,13 +9,12 @@
 package simulate
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/policy/eval"
+	"github.com/gatehouse-dev/gatehouse/internal/policy/eval/jsontree"
 	"github.com/gatehouse-dev/gatehouse/internal/suggest"
 )
 
@@ -27,93 +26,38 @@ var fields = []string{
 	"scps", "rcps", "vpc_endpoint_policy",
 }
 
-// member is one name/value pair of a JSON object, in document order.
-type member struct {
-	name  string
-	value json.RawMessage
-}
-
-// members reads a JSON object into its members, keeping duplicates.
-func members(raw json.RawMessage) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("expected an object, got %s", kind(raw))
-	}
-	var out []member
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		name, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, member{name: name, value: v})
-	}
-	return out, nil
-}
-
-// kind names the JSON type of raw for error messages.
-func kind(raw json.RawMessage) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch c := raw[0]; {
-	case c == '{':
-		return "an object"
-	case c == '[':
-		return "an array"
-	case c == '"':
-		return "a string"
-	case c == 't' || c == 'f':
-		return "a boolean"
-	case c == 'n':
-		return "null"
-	}
-	return "a number"
-}
-
-// decoder decodes one request, sharing parsed policies with the rest of
-// the batch.
+// decoder decodes one request after another, sharing parsed policies
+// across a batch: the same document text is compiled once.
 type decoder struct {
 	policies map[string]*eval.Policy
 }
 
 // request decodes one request object. id is returned even when the rest
 // is invalid, as long as it is a string.
-func (d *decoder) request(raw json.RawMessage) (id string, req *eval.Request, err error) {
-	if kind(raw) != "an object" {
-		return "", nil, fmt.Errorf("expected a request object, got %s", kind(raw))
+func (d *decoder) request(v *jsontree.Value) (id string, req *eval.Request, err error) {
+	if v.Kind != jsontree.Object {
+		return "", nil, fmt.Errorf("expected a request object, got %s", v.Kind.Describe())
 	}
-	ms, err := members(raw)
-	if err != nil {
-		return "", nil, err
-	}
-	seen := map[string]bool{}
-	for _, m := range ms {
-		if m.name == "id" {
-			_ = json.Unmarshal(m.value, &id)
-		}
+	if f, ok := v.Get("id"); ok && f.Kind == jsontree.String {
+		id = f.Text
 	}
 	req = &eval.Request{}
 	var (
-		ctxValues                  []member
+		ctxValues                  []jsontree.Member
 		absent, unknown, unknownV  []string
 		complete                   bool
 		resourceSet, patternSet    bool
 		resource, pattern, account string
 	)
-	for _, m := range ms {
-		if seen[m.name] {
-			return id, nil, fmt.Errorf("%s: given twice", m.name)
+	seen := map[string]bool{}
+	for i := range v.Members {
+		m := &v.Members[i]
+		if seen[m.Name] {
+			return id, nil, fmt.Errorf("%s: given twice", m.Name)
 		}
-		seen[m.name] = true
+		seen[m.Name] = true
 		var err error
-		switch m.name {
+		switch m.Name {
 		case "id":
 			err = decodeString(m, &id, false)
 		case "principal":
@@ -129,14 +73,15 @@ func (d *decoder) request(raw json.RawMessage) (id string, req *eval.Request, er
 		case "resource_account":
 			err = decodeString(m, &account, true)
 		case "context":
-			ctxValues, err = members(m.value)
-			if err != nil {
-				err = fmt.Errorf("context: %v", err)
+			if m.Value.Kind != jsontree.Object {
+				err = fmt.Errorf("context: expected an object, got %s", m.Value.Kind.Describe())
 			}
+			ctxValues = m.Value.Members
 		case "context_complete":
-			if json.Unmarshal(m.value, &complete) != nil {
-				err = fmt.Errorf("context_complete: expected true or false, got %s", kind(m.value))
+			if m.Value.Kind != jsontree.Bool {
+				err = fmt.Errorf("context_complete: expected true or false, got %s", m.Value.Kind.Describe())
 			}
+			complete = m.Value.Text == "true"
 		case "absent_keys":
 			absent, err = decodeStrings(m)
 		case "unknown_keys":
@@ -144,21 +89,21 @@ func (d *decoder) request(raw json.RawMessage) (id string, req *eval.Request, er
 		case "unknown_value_keys":
 			unknownV, err = decodeStrings(m)
 		case "identity_policies":
-			req.IdentityPolicies, err = d.policyList(m.name, m.value)
+			req.IdentityPolicies, err = d.policyList(m.Name, &m.Value)
 		case "permission_boundary":
-			req.PermissionBoundary, err = d.policy(m.name, m.value)
+			req.PermissionBoundary, err = d.policy(m.Name, &m.Value)
 		case "session_policies":
-			req.SessionPolicies, err = d.policyList(m.name, m.value)
+			req.SessionPolicies, err = d.policyList(m.Name, &m.Value)
 		case "resource_policy":
-			req.ResourcePolicy, err = d.policy(m.name, m.value)
+			req.ResourcePolicy, err = d.policy(m.Name, &m.Value)
 		case "scps":
-			req.SCPs, err = d.levels(m.name, m.value)
+			req.SCPs, err = d.levels(m.Name, &m.Value)
 		case "rcps":
-			req.RCPs, err = d.levels(m.name, m.value)
+			req.RCPs, err = d.levels(m.Name, &m.Value)
 		case "vpc_endpoint_policy":
-			req.VPCEndpointPolicy, err = d.policy(m.name, m.value)
+			req.VPCEndpointPolicy, err = d.policy(m.Name, &m.Value)
 		default:
-			err = unknownField(m.name)
+			err = unknownField(m.Name)
 		}
 		if err != nil {
 			return id, nil, err
@@ -178,8 +123,8 @@ func (d *decoder) request(raw json.RawMessage) (id string, req *eval.Request, er
 	req.Resource, req.ResourcePattern, req.ResourceAccount = resource, pattern, account
 
 	ctx := eval.NewContext().Complete(complete)
-	for _, cv := range ctxValues {
-		if err := setContext(ctx, cv); err != nil {
+	for i := range ctxValues {
+		if err := setContext(ctx, &ctxValues[i]); err != nil {
 			return id, nil, err
 		}
 	}
@@ -206,87 +151,97 @@ func unknownField(name string) error {
 	return fmt.Errorf("%q: unknown field; the fields are %s", name, strings.Join(fields, ", "))
 }
 
-func decodeString(m member, dst *string, nonEmpty bool) error {
-	if json.Unmarshal(m.value, dst) != nil || kind(m.value) != "a string" {
-		return fmt.Errorf("%s: expected a string, got %s", m.name, kind(m.value))
+func decodeString(m *jsontree.Member, dst *string, nonEmpty bool) error {
+	if m.Value.Kind != jsontree.String {
+		return fmt.Errorf("%s: expected a string, got %s", m.Name, m.Value.Kind.Describe())
 	}
+	*dst = m.Value.Text
 	if nonEmpty && *dst == "" {
-		return fmt.Errorf("%s: empty", m.name)
+		return fmt.Errorf("%s: empty", m.Name)
 	}
 	return nil
 }
 
-func decodeStrings(m member) ([]string, error) {
-	var raw []json.RawMessage
-	if kind(m.value) != "an array" || json.Unmarshal(m.value, &raw) != nil {
-		return nil, fmt.Errorf("%s: expected an array of key names, got %s", m.name, kind(m.value))
+func decodeStrings(m *jsontree.Member) ([]string, error) {
+	if m.Value.Kind != jsontree.Array {
+		return nil, fmt.Errorf("%s: expected an array of key names, got %s", m.Name, m.Value.Kind.Describe())
 	}
-	out := make([]string, len(raw))
-	for i, r := range raw {
-		if kind(r) != "a string" || json.Unmarshal(r, &out[i]) != nil {
-			return nil, fmt.Errorf("%s[%d]: expected a key name (a string), got %s", m.name, i, kind(r))
+	arr, err := m.Value.Expand(0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", m.Name, err)
+	}
+	out := make([]string, len(arr.Items))
+	for i, it := range arr.Items {
+		if it.Kind != jsontree.String {
+			return nil, fmt.Errorf("%s[%d]: expected a key name (a string), got %s", m.Name, i, it.Kind.Describe())
 		}
+		out[i] = it.Text
 	}
 	return out, nil
 }
 
 // setContext adds one context entry: a string is a single-valued key, an
 // array of strings a multi-valued one.
-func setContext(ctx *eval.Context, m member) error {
-	at := fmt.Sprintf("context[%q]", m.name)
-	switch kind(m.value) {
-	case "a string":
-		var s string
-		if err := json.Unmarshal(m.value, &s); err != nil {
+func setContext(ctx *eval.Context, m *jsontree.Member) error {
+	at := fmt.Sprintf("context[%q]", m.Name)
+	switch m.Value.Kind {
+	case jsontree.String:
+		ctx.Set(m.Name, m.Value.Text)
+	case jsontree.Array:
+		arr, err := m.Value.Expand(0)
+		if err != nil {
 			return fmt.Errorf("%s: %v", at, err)
 		}
-		ctx.Set(m.name, s)
-	case "an array":
-		var raw []json.RawMessage
-		if err := json.Unmarshal(m.value, &raw); err != nil {
-			return fmt.Errorf("%s: %v", at, err)
-		}
-		vals := make([]string, len(raw))
-		for i, r := range raw {
-			if kind(r) != "a string" || json.Unmarshal(r, &vals[i]) != nil {
-				return fmt.Errorf("%s[%d]: expected a string, got %s", at, i, kind(r))
+		vals := make([]string, len(arr.Items))
+		for i, it := range arr.Items {
+			if it.Kind != jsontree.String {
+				return fmt.Errorf("%s[%d]: expected a string, got %s", at, i, it.Kind.Describe())
 			}
+			vals[i] = it.Text
 		}
-		ctx.SetMulti(m.name, vals)
+		ctx.SetMulti(m.Name, vals)
 	default:
-		return fmt.Errorf("%s: expected a string or an array of strings, got %s (write numbers and booleans as strings: \"true\", \"42\")", at, kind(m.value))
+		return fmt.Errorf("%s: expected a string or an array of strings, got %s (write numbers and booleans as strings: \"true\", \"42\")", at, m.Value.Kind.Describe())
 	}
 	return nil
 }
 
-// policy parses one policy document, once per distinct text in a batch.
-func (d *decoder) policy(path string, raw json.RawMessage) (*eval.Policy, error) {
-	if kind(raw) != "an object" {
-		return nil, fmt.Errorf("%s: expected a policy document (a JSON object), got %s", path, kind(raw))
+// policy compiles one policy document, once per distinct text in a batch:
+// the request was parsed shallow, and only a document not seen before is
+// built in full.
+func (d *decoder) policy(path string, v *jsontree.Value) (*eval.Policy, error) {
+	if v.Kind != jsontree.Object {
+		return nil, fmt.Errorf("%s: expected a policy document (a JSON object), got %s", path, v.Kind.Describe())
 	}
-	key := string(raw)
-	if p, ok := d.policies[key]; ok {
+	if p, ok := d.policies[string(v.Raw)]; ok {
 		return p, nil
 	}
-	p, err := eval.ParsePolicy(raw)
+	full, err := jsontree.Parse(v.Raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	p, err := eval.ParsePolicyValue(&full)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	if d.policies == nil {
 		d.policies = map[string]*eval.Policy{}
 	}
-	d.policies[key] = p
+	d.policies[string(v.Raw)] = p
 	return p, nil
 }
 
-func (d *decoder) policyList(path string, raw json.RawMessage) ([]*eval.Policy, error) {
-	var items []json.RawMessage
-	if kind(raw) != "an array" || json.Unmarshal(raw, &items) != nil {
-		return nil, fmt.Errorf("%s: expected an array of policy documents, got %s", path, kind(raw))
+func (d *decoder) policyList(path string, lazy *jsontree.Value) ([]*eval.Policy, error) {
+	if lazy.Kind != jsontree.Array {
+		return nil, fmt.Errorf("%s: expected an array of policy documents, got %s", path, lazy.Kind.Describe())
 	}
-	out := make([]*eval.Policy, len(items))
-	for i, it := range items {
-		p, err := d.policy(fmt.Sprintf("%s[%d]", path, i), it)
+	v, err := lazy.Expand(0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	out := make([]*eval.Policy, len(v.Items))
+	for i := range v.Items {
+		p, err := d.policy(fmt.Sprintf("%s[%d]", path, i), &v.Items[i])
 		if err != nil {
 			return nil, err
 		}
@@ -296,35 +251,45 @@ func (d *decoder) policyList(path string, raw json.RawMessage) ([]*eval.Policy, 
 }
 
 // levels decodes scps or rcps: an array of {"target", "policies"}.
-func (d *decoder) levels(path string, raw json.RawMessage) ([]eval.Level, error) {
-	var items []json.RawMessage
-	if kind(raw) != "an array" || json.Unmarshal(raw, &items) != nil {
-		return nil, fmt.Errorf("%s: expected an array of levels ({\"target\": ..., \"policies\": [...]}), got %s", path, kind(raw))
+func (d *decoder) levels(path string, lazy *jsontree.Value) ([]eval.Level, error) {
+	if lazy.Kind != jsontree.Array {
+		return nil, fmt.Errorf("%s: expected an array of levels ({\"target\": ..., \"policies\": [...]}), got %s", path, lazy.Kind.Describe())
 	}
-	out := make([]eval.Level, len(items))
-	for i, it := range items {
+	v, err := lazy.Expand(0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	out := make([]eval.Level, len(v.Items))
+	for i := range v.Items {
 		at := fmt.Sprintf("%s[%d]", path, i)
-		ms, err := members(it)
+		if v.Items[i].Kind != jsontree.Object {
+			return nil, fmt.Errorf("%s: expected an object, got %s", at, v.Items[i].Kind.Describe())
+		}
+		it, err := v.Items[i].Expand(1)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", at, err)
 		}
 		seen := map[string]bool{}
-		for _, m := range ms {
-			if seen[m.name] {
-				return nil, fmt.Errorf("%s.%s: given twice", at, m.name)
+		for j := range it.Members {
+			m := &it.Members[j]
+			if seen[m.Name] {
+				return nil, fmt.Errorf("%s.%s: given twice", at, m.Name)
 			}
-			seen[m.name] = true
-			switch m.name {
+			seen[m.Name] = true
+			var err error
+			switch m.Name {
 			case "target":
-				if err := decodeString(member{name: at + ".target", value: m.value}, &out[i].Target, false); err != nil {
-					return nil, err
+				if m.Value.Kind != jsontree.String {
+					err = fmt.Errorf("%s.target: expected a string, got %s", at, m.Value.Kind.Describe())
 				}
+				out[i].Target = m.Value.Text
 			case "policies":
-				if out[i].Policies, err = d.policyList(at+".policies", m.value); err != nil {
-					return nil, err
-				}
+				out[i].Policies, err = d.policyList(at+".policies", &m.Value)
 			default:
-				return nil, fmt.Errorf("%s[%q]: unknown field: a level has target and policies", at, m.name)
+				err = fmt.Errorf("%s[%q]: unknown field: a level has target and policies", at, m.Name)
+			}
+			if err != nil {
+				return nil, err
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/policy/eval"
+	"github.com/gatehouse-dev/gatehouse/internal/policy/eval/jsontree"
 )
 
 // Result is one request's answer (spec section 3): a decision, or the
@@ -35,55 +36,49 @@ var ErrNotJSON = errors.New("not JSON")
 // Run decodes input (one request object, or an array of them), evaluates
 // every request, and returns the results in input order. Only input that
 // is not a JSON object or array is an error; an invalid request gets an
-// error result and the others are evaluated.
+// error result and the others are evaluated. Requests are parsed shallow:
+// policy documents are compiled one distinct text at a time.
 func Run(input []byte) (Output, error) {
-	trimmed := bytes.TrimSpace(input)
-	if !json.Valid(trimmed) {
-		return Output{}, fmt.Errorf("%w: %v", ErrNotJSON, syntaxError(trimmed))
+	input = bytes.TrimSpace(input)
+	if len(input) == 0 {
+		return Output{}, fmt.Errorf("%w: the input is empty", ErrNotJSON)
+	}
+	// A batch is an array of requests: one level deeper.
+	batch := input[0] == '['
+	depth := requestDepth
+	if batch {
+		depth++
+	}
+	v, err := jsontree.ParseShallow(input, depth)
+	if err != nil {
+		return Output{}, fmt.Errorf("%w: %v", ErrNotJSON, err)
 	}
 	var d decoder
-	switch kind(trimmed) {
-	case "an object":
-		return Output{Results: []Result{d.evaluate(trimmed)}}, nil
-	case "an array":
-		var items []json.RawMessage
-		if err := json.Unmarshal(trimmed, &items); err != nil {
-			return Output{}, fmt.Errorf("%w: %v", ErrNotJSON, err)
-		}
-		out := Output{Batch: true, Results: make([]Result, len(items))}
-		for i, it := range items {
-			r := d.evaluate(it)
+	switch {
+	case batch:
+		out := Output{Batch: true, Results: make([]Result, len(v.Items))}
+		for i := range v.Items {
+			r := d.evaluate(&v.Items[i])
 			if r.Error != "" {
 				r.Error = fmt.Sprintf("request %d: %s", i, r.Error)
 			}
 			out.Results[i] = r
 		}
 		return out, nil
+	case v.Kind == jsontree.Object:
+		return Output{Results: []Result{d.evaluate(&v)}}, nil
 	}
-	return Output{}, fmt.Errorf("%w: the input is %s; expected a request object or an array of them", ErrNotJSON, kind(trimmed))
+	return Output{}, fmt.Errorf("%w: the input is %s; expected a request object or an array of them", ErrNotJSON, v.Kind.Describe())
 }
 
-// syntaxError describes why b is not JSON, with the byte offset.
-func syntaxError(b []byte) error {
-	if len(b) == 0 {
-		return errors.New("the input is empty")
-	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	err := dec.Decode(&v)
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Errorf("%v (at byte %d)", se, se.Offset)
-	case err != nil:
-		return err
-	}
-	return fmt.Errorf("unexpected data after the JSON value (at byte %d)", dec.InputOffset())
-}
+// requestDepth is how deep a request is built when parsed: its fields and
+// their lists, not the policy documents inside, which are compiled (and
+// cached by text) on their own.
+const requestDepth = 1
 
 // evaluate decodes and evaluates one request.
-func (d *decoder) evaluate(raw json.RawMessage) Result {
-	id, req, err := d.request(raw)
+func (d *decoder) evaluate(v *jsontree.Value) Result {
+	id, req, err := d.request(v)
 	if err == nil {
 		var res eval.Result
 		res, err = eval.Evaluate(req)

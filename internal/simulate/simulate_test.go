@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/gatehouse/internal/policy/eval/jsontree"
 )
 
 // The spec's worked examples (section 6), as batches in testdata: the
@@ -205,12 +207,14 @@ func errorField(e string) string {
 func TestSimulateSharesPolicies(t *testing.T) {
 	t.Parallel()
 	var d decoder
-	p := json.RawMessage(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)
-	a, err := d.policy("x", p)
+	doc := `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`
+	v1, _ := jsontree.Parse([]byte(doc))
+	v2, _ := jsontree.Parse([]byte(" " + doc))
+	a, err := d.policy("x", &v1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := d.policy("y", append(json.RawMessage(nil), p...))
+	b, _ := d.policy("y", &v2)
 	if a != b || len(d.policies) != 1 {
 		t.Errorf("the same document was parsed twice")
 	}

@@ -1,11 +1,12 @@
 package eval
 
 import (
-	"encoding/json"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/policy/eval/jsontree"
 )
 
 // opBase is a condition operator without its negation, IfExists suffix or
@@ -150,16 +151,15 @@ type condEntry struct {
 
 // compileCondition reads a Condition block. A block that is not an object
 // of objects compiles to one broken entry, so the statement never applies.
-func compileCondition(raw json.RawMessage, variables bool) []condEntry {
-	var ops map[string]json.RawMessage
-	if json.Unmarshal(raw, &ops) != nil {
+func compileCondition(ops *jsontree.Value, variables bool) []condEntry {
+	if ops.Kind != jsontree.Object {
 		return []condEntry{{broken: true}}
 	}
 	var out []condEntry
-	for opName, body := range ops {
-		op := parseOperator(opName)
-		var keys map[string]json.RawMessage
-		if json.Unmarshal(body, &keys) != nil {
+	for i := range ops.Members {
+		m := &ops.Members[i]
+		op := parseOperator(m.Name)
+		if m.Value.Kind != jsontree.Object {
 			out = append(out, condEntry{broken: true})
 			continue
 		}
@@ -168,9 +168,10 @@ func compileCondition(raw json.RawMessage, variables bool) []condEntry {
 			out = append(out, condEntry{op: op})
 			continue
 		}
-		for key, vals := range keys {
-			e := condEntry{op: op, key: strings.ToLower(key), name: key}
-			items := stringList(vals)
+		for j := range m.Value.Members {
+			k := &m.Value.Members[j]
+			e := condEntry{op: op, key: strings.ToLower(k.Name), name: k.Name}
+			items := stringList(&k.Value)
 			if items == nil {
 				e.broken = true
 			}
@@ -260,63 +261,24 @@ type listItem struct {
 }
 
 // stringList reads a JSON value that is one scalar or an array of
-// scalars. It returns nil for anything else (an object, null, nested
-// arrays are not ok items).
-func stringList(raw json.RawMessage) []listItem {
-	raw = trimSpace(raw)
-	if len(raw) == 0 {
-		return nil
-	}
-	if raw[0] == '[' {
-		var arr []json.RawMessage
-		if json.Unmarshal(raw, &arr) != nil {
-			return nil
-		}
-		out := make([]listItem, 0, len(arr))
-		for _, a := range arr {
-			out = append(out, scalar(a))
-		}
-		if out == nil {
-			out = []listItem{}
+// scalars (booleans and numbers read as their JSON text). It returns nil
+// for anything else; inside an array, an object, an array or null is an
+// item that is not ok.
+func stringList(v *jsontree.Value) []listItem {
+	switch v.Kind {
+	case jsontree.String, jsontree.Bool, jsontree.Number:
+		return []listItem{{s: v.Text, ok: true}}
+	case jsontree.Array:
+		out := make([]listItem, len(v.Items))
+		for i := range v.Items {
+			switch it := &v.Items[i]; it.Kind {
+			case jsontree.String, jsontree.Bool, jsontree.Number:
+				out[i] = listItem{s: it.Text, ok: true}
+			}
 		}
 		return out
 	}
-	it := scalar(raw)
-	if !it.ok {
-		return nil
-	}
-	return []listItem{it}
-}
-
-func scalar(raw json.RawMessage) listItem {
-	raw = trimSpace(raw)
-	if len(raw) == 0 {
-		return listItem{}
-	}
-	switch c := raw[0]; {
-	case c == '"':
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return listItem{}
-		}
-		return listItem{s: s, ok: true}
-	case c == 't' || c == 'f' || c == '-' || c >= '0' && c <= '9':
-		if string(raw) == "null" {
-			return listItem{}
-		}
-		return listItem{s: string(raw), ok: true}
-	}
-	return listItem{}
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
+	return nil
 }
 
 func parseBool(s string) (bool, bool) {

@@ -1,12 +1,12 @@
 package eval
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/gatehouse-dev/gatehouse/internal/policy/eval/jsontree"
 )
 
 // Policy is a parsed policy document: statements compiled once (globs,
@@ -46,77 +46,55 @@ type statement struct {
 // Version is optional (policy variables are resolved only when it is
 // 2012-10-17). Malformed statements are not errors: they never apply.
 func ParsePolicy(doc []byte) (*Policy, error) {
-	doc = bytes.TrimSpace(doc)
-	if len(doc) == 0 || doc[0] != '{' {
-		return nil, errors.New("a policy document must be a JSON object")
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &top); err != nil {
+	v, err := jsontree.Parse(doc)
+	if err != nil {
 		return nil, fmt.Errorf("a policy document must be a JSON object: %v", err)
 	}
-	variables := false
-	if raw, ok := top["Version"]; ok {
-		var v string
-		if json.Unmarshal(raw, &v) != nil {
-			return nil, fmt.Errorf("Version: expected a string such as \"2012-10-17\", got %s", describeJSON(raw))
-		}
-		variables = v == "2012-10-17"
+	return ParsePolicyValue(&v)
+}
+
+// ParsePolicyValue is ParsePolicy for a document already parsed (a
+// request holding policies is parsed once, policies included).
+func ParsePolicyValue(v *jsontree.Value) (*Policy, error) {
+	if v.Kind != jsontree.Object {
+		return nil, fmt.Errorf("a policy document must be a JSON object, not %s", v.Kind.Describe())
 	}
-	raw, ok := top["Statement"]
+	variables := false
+	if ver, ok := v.Get("Version"); ok {
+		if ver.Kind != jsontree.String {
+			return nil, fmt.Errorf("Version: expected a string such as \"2012-10-17\", got %s", ver.Kind.Describe())
+		}
+		variables = ver.Text == "2012-10-17"
+	}
+	st, ok := v.Get("Statement")
 	if !ok {
 		return nil, errors.New("Statement is missing: a policy document needs a Statement (an object or an array of them)")
 	}
-	raw = trimSpace(raw)
-	var items []json.RawMessage
-	switch {
-	case len(raw) > 0 && raw[0] == '{':
-		items = []json.RawMessage{raw}
-	case len(raw) > 0 && raw[0] == '[':
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, fmt.Errorf("Statement: %v", err)
-		}
+	var items []jsontree.Value
+	switch st.Kind {
+	case jsontree.Object:
+		items = []jsontree.Value{*st}
+	case jsontree.Array:
+		items = st.Items
 	default:
-		return nil, fmt.Errorf("Statement: expected an object or an array of objects, got %s", describeJSON(raw))
+		return nil, fmt.Errorf("Statement: expected an object or an array of objects, got %s", st.Kind.Describe())
 	}
 	p := &Policy{statements: make([]statement, 0, len(items))}
-	for _, it := range items {
-		p.statements = append(p.statements, compileStatement(it, variables))
+	for i := range items {
+		p.statements = append(p.statements, compileStatement(&items[i], variables))
 	}
 	return p, nil
 }
 
-// describeJSON names the JSON type of raw, for error messages.
-func describeJSON(raw json.RawMessage) string {
-	raw = trimSpace(raw)
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch c := raw[0]; {
-	case c == '{':
-		return "an object"
-	case c == '[':
-		return "an array"
-	case c == '"':
-		return "a string"
-	case c == 't' || c == 'f':
-		return "a boolean"
-	case c == 'n':
-		return "null"
-	}
-	return "a number"
-}
-
 // compileStatement compiles one statement; anything malformed makes it
 // never apply rather than fail the document.
-func compileStatement(raw json.RawMessage, variables bool) statement {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil || m == nil {
+func compileStatement(m *jsontree.Value, variables bool) statement {
+	if m.Kind != jsontree.Object {
 		return statement{never: true}
 	}
 	var s statement
-	var eff string
-	if json.Unmarshal(m["Effect"], &eff) == nil {
-		switch eff {
+	if eff, ok := m.Get("Effect"); ok && eff.Kind == jsontree.String {
+		switch eff.Text {
 		case "Allow":
 			s.effect = effectAllow
 		case "Deny":
@@ -127,8 +105,8 @@ func compileStatement(raw json.RawMessage, variables bool) statement {
 		return statement{never: true}
 	}
 
-	act, hasAct := m["Action"]
-	notAct, hasNotAct := m["NotAction"]
+	act, hasAct := m.Get("Action")
+	notAct, hasNotAct := m.Get("NotAction")
 	switch {
 	case hasAct == hasNotAct:
 		// neither (never applies) or both (malformed)
@@ -146,8 +124,8 @@ func compileStatement(raw json.RawMessage, variables bool) statement {
 		}
 	}
 
-	res, hasRes := m["Resource"]
-	notRes, hasNotRes := m["NotResource"]
+	res, hasRes := m.Get("Resource")
+	notRes, hasNotRes := m.Get("NotResource")
 	switch {
 	case hasRes && hasNotRes:
 		return statement{never: true}
@@ -170,8 +148,8 @@ func compileStatement(raw json.RawMessage, variables bool) statement {
 		}
 	}
 
-	pr, hasPr := m["Principal"]
-	notPr, hasNotPr := m["NotPrincipal"]
+	pr, hasPr := m.Get("Principal")
+	notPr, hasNotPr := m.Get("NotPrincipal")
 	switch {
 	case hasPr && hasNotPr:
 		s.principal.broken = true
@@ -185,7 +163,7 @@ func compileStatement(raw json.RawMessage, variables bool) statement {
 		s.principal.broken = !ok
 	}
 
-	if c, ok := m["Condition"]; ok {
+	if c, ok := m.Get("Condition"); ok {
 		s.conds = compileCondition(c, variables)
 	}
 	return s

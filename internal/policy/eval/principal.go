@@ -1,9 +1,10 @@
 package eval
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/policy/eval/jsontree"
 )
 
 // principalKind is the kind of the request's principal (spec 2.1).
@@ -173,28 +174,27 @@ type principalSpec struct {
 
 // compilePrincipal reads a Principal/NotPrincipal value: "*", a bare
 // string (read as {"AWS": value}) or an object of AWS, Service,
-// Federated and CanonicalUser entries. Anything unreadable compiles to
-// entries that match nothing; ok is false when raw is neither a string
-// nor an object.
-func compilePrincipal(raw json.RawMessage) (entries []principalEntry, ok bool) {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		if s == "*" {
+// Federated and CanonicalUser entries. Unreadable entries match nothing;
+// ok is false when v is neither a string nor an object.
+func compilePrincipal(v *jsontree.Value) (entries []principalEntry, ok bool) {
+	switch v.Kind {
+	case jsontree.String:
+		if v.Text == "*" {
 			return []principalEntry{{kind: entryAll}}, true
 		}
-		return []principalEntry{compileAWSEntry(s)}, true
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil || m == nil {
+		return []principalEntry{compileAWSEntry(v.Text)}, true
+	case jsontree.Object:
+	default:
 		return nil, false
 	}
 	var out []principalEntry
-	for k, v := range m {
-		for _, item := range stringList(v) {
+	for i := range v.Members {
+		m := &v.Members[i]
+		for _, item := range stringList(&m.Value) {
 			if !item.ok {
 				continue
 			}
-			switch k {
+			switch m.Name {
 			case "AWS":
 				out = append(out, compileAWSEntry(item.s))
 			case "Service", "Federated", "CanonicalUser":
