@@ -106,15 +106,19 @@ func (e *evaluator) field(v *resourceValue, i int) (glob, tri) {
 	if v.tmpl[i] == nil {
 		return v.fields[i], triTrue
 	}
-	g, res, name := e.ctx.resolveGlob(v.tmpl[i], i != fieldResource)
+	g, res, why := e.ctx.resolveGlob(v.tmpl[i], i != fieldResource)
 	switch res {
 	case resolvedNever:
 		return glob{}, triFalse
 	case resolvedUnknown:
-		return glob{}, e.unknown(name)
+		return glob{}, e.unknown(why)
 	}
 	return g, triTrue
 }
+
+// fieldOrder compares the fields that differ most between resources
+// first, so that most values fail on their first comparison.
+var fieldOrder = [arnFields]int{fieldService, fieldResource, fieldAccount, fieldRegion, fieldPartition}
 
 // matchResource matches v against the literal request resource.
 func (e *evaluator) matchResource(v *resourceValue) tri {
@@ -125,7 +129,7 @@ func (e *evaluator) matchResource(v *resourceValue) tri {
 		return triFalse
 	}
 	if !v.vars {
-		for i := range arnFields {
+		for _, i := range fieldOrder {
 			if !v.fields[i].match(e.req.resourceFields[i]) {
 				return triFalse
 			}
@@ -133,7 +137,7 @@ func (e *evaluator) matchResource(v *resourceValue) tri {
 		return triTrue
 	}
 	out := triTrue
-	for i := range arnFields {
+	for _, i := range fieldOrder {
 		g, ok := e.field(v, i)
 		if ok.isTrue() && !g.match(e.req.resourceFields[i]) {
 			return triFalse

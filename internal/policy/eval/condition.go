@@ -145,6 +145,7 @@ type condEntry struct {
 	op     operator
 	key    string // lower-cased, for lookup
 	name   string // as written, for unknown_keys
+	why    *reasons
 	values []condValue
 	broken bool // malformed values: the entry is false
 }
@@ -170,7 +171,7 @@ func compileCondition(ops *jsontree.Value, variables bool) []condEntry {
 		}
 		for j := range m.Value.Members {
 			k := &m.Value.Members[j]
-			e := condEntry{op: op, key: strings.ToLower(k.Name), name: k.Name}
+			e := condEntry{op: op, key: strings.ToLower(k.Name), name: k.Name, why: reason(k.Name)}
 			items := stringList(&k.Value)
 			if items == nil {
 				e.broken = true
@@ -450,10 +451,10 @@ func parseReqValue(base opBase, s string) reqValue {
 }
 
 // compare compares request value r with policy value v under base. On
-// outUnknown, name is the unknown variable's key.
-func (e *evaluator) compare(base opBase, r *reqValue, v *condValue) (outcome, string) {
+// outUnknown, why names the unknown variable's key.
+func (e *evaluator) compare(base opBase, r *reqValue, v *condValue) (outcome, *reasons) {
 	if !r.ok || !v.ok {
-		return outInvalid, ""
+		return outInvalid, nil
 	}
 	if v.tmpl != nil || v.arnTmpl != nil {
 		return e.compareTemplate(base, r, v)
@@ -494,61 +495,61 @@ func (e *evaluator) compare(base opBase, r *reqValue, v *condValue) (outcome, st
 		m = matchArnSegments(v.arn, r.s)
 	}
 	if m {
-		return outMatch, ""
+		return outMatch, nil
 	}
-	return outNoMatch, ""
+	return outNoMatch, nil
 }
 
 // compareTemplate resolves a policy value holding variables, then
 // compares.
-func (e *evaluator) compareTemplate(base opBase, r *reqValue, v *condValue) (outcome, string) {
+func (e *evaluator) compareTemplate(base opBase, r *reqValue, v *condValue) (outcome, *reasons) {
 	if base == opArnLike {
 		segs := make([]glob, len(v.arnTmpl))
 		for i, t := range v.arnTmpl {
-			g, res, name := e.ctx.resolveGlob(t, false)
+			g, res, why := e.ctx.resolveGlob(t, false)
 			switch res {
 			case resolvedNever:
-				return outInvalid, ""
+				return outInvalid, nil
 			case resolvedUnknown:
-				return outUnknown, name
+				return outUnknown, why
 			}
 			segs[i] = g
 		}
 		if len(segs) < arnFields+1 {
-			return outInvalid, ""
+			return outInvalid, nil
 		}
-		return boolOutcome(matchArnSegments(segs, r.s)), ""
+		return boolOutcome(matchArnSegments(segs, r.s)), nil
 	}
 	if base == opStringLike {
-		g, res, name := e.ctx.resolveGlob(v.tmpl, false)
+		g, res, why := e.ctx.resolveGlob(v.tmpl, false)
 		switch res {
 		case resolvedNever:
-			return outInvalid, ""
+			return outInvalid, nil
 		case resolvedUnknown:
-			return outUnknown, name
+			return outUnknown, why
 		}
-		return boolOutcome(g.match(r.s)), ""
+		return boolOutcome(g.match(r.s)), nil
 	}
-	s, res, name := e.ctx.resolveString(v.tmpl)
+	s, res, why := e.ctx.resolveString(v.tmpl)
 	switch res {
 	case resolvedNever:
-		return outInvalid, ""
+		return outInvalid, nil
 	case resolvedUnknown:
-		return outUnknown, name
+		return outUnknown, why
 	}
 	switch base {
 	case opStringEquals:
-		return boolOutcome(r.s == s), ""
+		return boolOutcome(r.s == s), nil
 	case opStringEqualsIgnoreCase:
-		return boolOutcome(strings.EqualFold(r.s, s)), ""
+		return boolOutcome(strings.EqualFold(r.s, s)), nil
 	case opBool:
 		b, ok := parseBool(s)
 		if !ok {
-			return outInvalid, ""
+			return outInvalid, nil
 		}
-		return boolOutcome(r.b == b), ""
+		return boolOutcome(r.b == b), nil
 	}
-	return outInvalid, ""
+	return outInvalid, nil
 }
 
 func boolOutcome(b bool) outcome {
@@ -587,24 +588,24 @@ func (e *evaluator) satisfies(c *condEntry, s string) tri {
 	if c.op.negated {
 		out := triTrue
 		for i := range c.values {
-			o, name := e.compare(c.op.base, &r, &c.values[i])
+			o, why := e.compare(c.op.base, &r, &c.values[i])
 			switch o {
 			case outMatch, outInvalid:
 				return triFalse
 			case outUnknown:
-				out = and(out, e.unknown(name))
+				out = and(out, e.unknown(why))
 			}
 		}
 		return out
 	}
 	out := triFalse
 	for i := range c.values {
-		o, name := e.compare(c.op.base, &r, &c.values[i])
+		o, why := e.compare(c.op.base, &r, &c.values[i])
 		switch o {
 		case outMatch:
 			return triTrue
 		case outUnknown:
-			out = or(out, e.unknown(name))
+			out = or(out, e.unknown(why))
 		}
 	}
 	return out
@@ -618,7 +619,7 @@ func (e *evaluator) condition(c *condEntry) tri {
 	st, val := e.ctx.lookup(c.key)
 	if c.op.base == opNull {
 		if st == stateUnknown {
-			return e.unknown(c.name)
+			return e.unknown(c.why)
 		}
 		absent := st == stateAbsent
 		for _, v := range c.values {
@@ -630,7 +631,7 @@ func (e *evaluator) condition(c *condEntry) tri {
 	}
 	switch st {
 	case stateUnknown, stateValueUnknown:
-		return e.unknown(c.name)
+		return e.unknown(c.why)
 	case stateAbsent:
 		switch {
 		case c.op.ifExists, c.op.qual == qualAll:

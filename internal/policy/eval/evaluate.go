@@ -130,11 +130,12 @@ type evaluator struct {
 	track bool
 }
 
-func (e *evaluator) unknown(name string) tri {
+// unknown is an unknown value; the tracking pass keeps why.
+func (e *evaluator) unknown(why *reasons) tri {
 	if !e.track {
 		return tri{v: maybe}
 	}
-	return tri{v: maybe, why: &reasons{names: []string{name}}}
+	return tri{v: maybe, why: why}
 }
 
 // Evaluate decides r. It is pure and safe for concurrent use (the
@@ -153,7 +154,7 @@ func Evaluate(r *Request) (Result, error) {
 		ctx = NewContext()
 	}
 	e := evaluator{req: &p, ctx: ctx, r: r}
-	v := e.run()
+	v := e.run(nil)
 	res := Result{Decision: v.decision()}
 
 	// Service rules (spec 4.7) come last, over the policies' decision.
@@ -174,7 +175,7 @@ func Evaluate(r *Request) (Result, error) {
 		res.DeniedBy = v.lackKinds()
 	case Conditional:
 		e.track = true
-		t := e.run()
+		t := e.run(&v)
 		// Both an unknown Deny and an unknown grant leave the decision
 		// open; a true or false side contributes no reason.
 		res.UnknownKeys = union(t.explicit.why, t.allowed.why).list()
@@ -218,30 +219,59 @@ func (v *verdict) decision() Decision {
 }
 
 // run evaluates every kind of policy and combines them (spec 4.4, 4.5).
-func (e *evaluator) run() verdict {
+// The tracking pass gets the first pass's verdict and recomputes only the
+// parts it left unknown: the others carry no reasons.
+func (e *evaluator) run(prev *verdict) verdict {
 	r, p := e.r, e.req
+	var old verdict
+	if prev != nil {
+		old = *prev
+	}
+	redo := func(a, b tri) bool { return prev == nil || a.v == maybe || b.v == maybe }
 	v := verdict{iam: p.principal.kind.isIAM(), sameAccount: p.sameAccount, required: p.resourceRequired}
 	v.boundaryAllow, v.sessionAllow, v.scpAllow, v.endpointAllow = triTrue, triTrue, triTrue, triTrue
 	if v.iam {
-		v.identityAllow, v.identityDeny = e.plain(r.IdentityPolicies)
+		v.identityAllow, v.identityDeny = old.identityAllow, old.identityDeny
+		if redo(old.identityAllow, old.identityDeny) {
+			v.identityAllow, v.identityDeny = e.plain(r.IdentityPolicies)
+		}
 		if r.PermissionBoundary != nil {
-			v.boundaryAllow, v.boundaryDeny = e.plain([]*Policy{r.PermissionBoundary})
+			v.boundaryAllow, v.boundaryDeny = old.boundaryAllow, old.boundaryDeny
+			if redo(old.boundaryAllow, old.boundaryDeny) {
+				v.boundaryAllow, v.boundaryDeny = e.plain([]*Policy{r.PermissionBoundary})
+			}
 		}
 		if len(r.SessionPolicies) > 0 {
-			v.sessionAllow, v.sessionDeny = e.plain(r.SessionPolicies)
+			v.sessionAllow, v.sessionDeny = old.sessionAllow, old.sessionDeny
+			if redo(old.sessionAllow, old.sessionDeny) {
+				v.sessionAllow, v.sessionDeny = e.plain(r.SessionPolicies)
+			}
 		}
 		if p.scpsApply && len(r.SCPs) > 0 {
-			v.scpAllow, v.scpDeny = e.levels(r.SCPs)
+			v.scpAllow, v.scpDeny = old.scpAllow, old.scpDeny
+			if redo(old.scpAllow, old.scpDeny) {
+				v.scpAllow, v.scpDeny = e.levels(r.SCPs)
+			}
 		}
 	}
 	if len(r.RCPs) > 0 {
-		_, v.rcpDeny = e.levels(r.RCPs)
+		v.rcpDeny = old.rcpDeny
+		if redo(old.rcpDeny, triFalse) {
+			_, v.rcpDeny = e.levels(r.RCPs)
+		}
 	}
 	if r.ResourcePolicy != nil {
-		v.resource, v.resourceDeny = e.resourcePolicy(r.ResourcePolicy)
+		v.resource, v.resourceDeny = old.resource, old.resourceDeny
+		if redo(anyLevel(old.resource), old.resourceDeny) || redo(old.resource[levelDirect], old.resource[levelRole]) ||
+			redo(old.resource[levelDirectSession], old.resource[levelAccount]) {
+			v.resource, v.resourceDeny = e.resourcePolicy(r.ResourcePolicy)
+		}
 	}
 	if r.VPCEndpointPolicy != nil {
-		v.endpointAllow, v.endpointDeny = e.endpointPolicy(r.VPCEndpointPolicy)
+		v.endpointAllow, v.endpointDeny = old.endpointAllow, old.endpointDeny
+		if redo(old.endpointAllow, old.endpointDeny) {
+			v.endpointAllow, v.endpointDeny = e.endpointPolicy(r.VPCEndpointPolicy)
+		}
 	}
 
 	ds, d, role, acct := v.resource[levelDirectSession], v.resource[levelDirect], v.resource[levelRole], v.resource[levelAccount]

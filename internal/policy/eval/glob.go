@@ -107,7 +107,7 @@ func (g glob) literal() (string, bool) {
 }
 
 // match reports whether s matches g.
-func (g glob) match(s string) bool {
+func (g *glob) match(s string) bool {
 	switch g.kind {
 	case globExact:
 		return s == g.text

@@ -18,7 +18,8 @@ func TestGlobMatch(t *testing.T) {
 		{"*a*b*", "xxaxxbxx", true}, {"*a*b*", "xxbxxaxx", false}, {"a**b", "ab", true},
 		{"*?", "", false}, {"*?", "x", true}, {"ü*", "über", true}, {"?ber", "über", true}, {"??ber", "über", false},
 	} {
-		if got := compileGlob(tt.pattern).match(tt.s); got != tt.want {
+		g := compileGlob(tt.pattern)
+		if got := g.match(tt.s); got != tt.want {
 			t.Errorf("compileGlob(%q).match(%q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
 		}
 	}

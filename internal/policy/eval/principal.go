@@ -267,7 +267,7 @@ func (e *evaluator) matchEntry(en *principalEntry) (matchLevel, tri) {
 			if e.ctx.complete {
 				return levelDirectSession, triFalse
 			}
-			return levelDirectSession, e.unknown(SessionName)
+			return levelDirectSession, e.unknown(sessionNameReason)
 		}
 		return levelDirectSession, triFalse
 	case entryRole:

@@ -24,6 +24,7 @@ type tpart struct {
 	key        string // partVar: the key, lower-cased for lookup
 	name       string // partVar: the key as written, for unknown_keys
 	hasDefault bool
+	why        *reasons // partVar: the name as a reason, built once
 }
 
 // parseTemplate splits s into text, escapes and variables. Text that looks
@@ -82,7 +83,7 @@ func parseVar(body string) (tpart, bool) {
 	}) >= 0 {
 		return tpart{}, false
 	}
-	p := tpart{kind: partVar, key: strings.ToLower(key), name: key}
+	p := tpart{kind: partVar, key: strings.ToLower(key), name: key, why: reason(key)}
 	if hasDef {
 		def = strings.TrimSpace(def)
 		if len(def) < 2 || def[0] != '\'' || def[len(def)-1] != '\'' {
@@ -166,9 +167,9 @@ func (c *Context) resolveVar(p *tpart) (string, resolution) {
 }
 
 // resolveString resolves t into one string: variables by their values,
-// escapes by their characters, text as written. On resolvedUnknown, name
-// is the unknown variable's key as written.
-func (c *Context) resolveString(t template) (s string, r resolution, name string) {
+// escapes by their characters, text as written. On resolvedUnknown, why
+// names the unknown variable's key as written.
+func (c *Context) resolveString(t template) (s string, r resolution, why *reasons) {
 	var sb strings.Builder
 	for i := range t {
 		p := &t[i]
@@ -178,16 +179,16 @@ func (c *Context) resolveString(t template) (s string, r resolution, name string
 		}
 		v, res := c.resolveVar(p)
 		if res != resolvedOK {
-			return "", res, p.name
+			return "", res, p.why
 		}
 		sb.WriteString(v)
 	}
-	return sb.String(), resolvedOK, ""
+	return sb.String(), resolvedOK, nil
 }
 
 // resolveGlob resolves t into a glob: text keeps its wildcards, escapes
 // and variable values are literal. lower folds the case of the result.
-func (c *Context) resolveGlob(t template, lower bool) (g glob, r resolution, name string) {
+func (c *Context) resolveGlob(t template, lower bool) (g glob, r resolution, why *reasons) {
 	var runes []rune
 	for i := range t {
 		p := &t[i]
@@ -199,7 +200,7 @@ func (c *Context) resolveGlob(t template, lower bool) (g glob, r resolution, nam
 		default:
 			v, res := c.resolveVar(p)
 			if res != resolvedOK {
-				return glob{}, res, p.name
+				return glob{}, res, p.why
 			}
 			runes = globRunes(runes, v, false)
 		}
@@ -208,5 +209,5 @@ func (c *Context) resolveGlob(t template, lower bool) (g glob, r resolution, nam
 	if lower {
 		g = g.lower()
 	}
-	return g, resolvedOK, ""
+	return g, resolvedOK, nil
 }

@@ -23,6 +23,13 @@ const (
 // reasons is an immutable, sorted set of names.
 type reasons struct{ names []string }
 
+// reason is the set of one name; policies build theirs when parsed, so
+// that explaining a decision allocates only to combine them.
+func reason(name string) *reasons { return &reasons{names: []string{name}} }
+
+// sessionNameReason is the reason of an unknown session name.
+var sessionNameReason = reason(SessionName)
+
 var (
 	triFalse = tri{v: no}
 	triTrue  = tri{v: yes}
@@ -40,27 +47,26 @@ func (a tri) isFalse() bool { return a.v == no }
 
 func and(a, b tri) tri {
 	switch {
-	case a.v == no || b.v == no:
-		return triFalse
-	case a.v == yes:
-		return b
-	case b.v == yes:
+	case a.v == no || b.v == yes:
 		return a
+	case b.v == no || a.v == yes:
+		return b
 	}
-	return tri{v: maybe, why: union(a.why, b.why)}
+	return bothMaybe(a, b)
 }
 
 func or(a, b tri) tri {
 	switch {
-	case a.v == yes || b.v == yes:
-		return triTrue
-	case a.v == no:
-		return b
-	case b.v == no:
+	case a.v == yes || b.v == no:
 		return a
+	case b.v == yes || a.v == no:
+		return b
 	}
-	return tri{v: maybe, why: union(a.why, b.why)}
+	return bothMaybe(a, b)
 }
+
+// bothMaybe combines two unknowns, out of the inlined fast paths above.
+func bothMaybe(a, b tri) tri { return tri{v: maybe, why: union(a.why, b.why)} }
 
 func not(a tri) tri {
 	switch a.v {
