@@ -26,6 +26,9 @@ var fields = []string{
 	"scps", "rcps", "vpc_endpoint_policy",
 }
 
+// maxCachedPolicies bounds the compiled policies a batch keeps by text.
+const maxCachedPolicies = 512
+
 // decoder decodes one request after another, sharing parsed policies
 // across a batch: the same document text is compiled once.
 type decoder struct {
@@ -224,7 +227,9 @@ func (d *decoder) policy(path string, v *jsontree.Value) (*eval.Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	if d.policies == nil {
+	if d.policies == nil || len(d.policies) >= maxCachedPolicies {
+		// A batch of ever new texts gains nothing from the cache, and a
+		// large one costs the garbage collector: start over.
 		d.policies = map[string]*eval.Policy{}
 	}
 	d.policies[string(v.Raw)] = p

@@ -47,9 +47,6 @@ func compileGlob(s string) glob {
 	return glob{kind: globGeneral, runes: globRunes(nil, s, true)}
 }
 
-// literalGlob is a glob that matches s exactly, whatever characters it holds.
-func literalGlob(s string) glob { return glob{kind: globExact, text: s} }
-
 // fromRunes wraps runes built by a template into a glob.
 func fromRunes(r []rune) glob {
 	for _, c := range r {

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -308,9 +309,9 @@ func TestParsePolicyErrors(t *testing.T) {
 	for _, tt := range []struct{ doc, want string }{
 		{``, "must be a JSON object"},
 		{`[]`, "must be a JSON object"},
-		{`{"Version":"2012-10-17"}`, "Statement is missing"},
-		{`{"Statement":"Allow"}`, "Statement: expected an object or an array of objects, got a string"},
-		{`{"Version":2012,"Statement":[]}`, "Version: expected a string"},
+		{`{"Version":"2012-10-17"}`, "the Statement is missing"},
+		{`{"Statement":"Allow"}`, "the Statement must be an object or an array of objects, not a string"},
+		{`{"Version":2012,"Statement":[]}`, "the Version must be a string"},
 		{`{"Statement":[}`, "must be a JSON object"},
 	} {
 		if _, err := ParsePolicy([]byte(tt.doc)); err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -326,5 +327,50 @@ func TestParsePolicyErrors(t *testing.T) {
 		if _, err := ParsePolicy([]byte(d)); err != nil {
 			t.Errorf("ParsePolicy(%s): %v", d, err)
 		}
+	}
+}
+
+// Policies and a context are shared by concurrent evaluations, as the
+// audit does: run with -race.
+func TestEvaluateConcurrent(t *testing.T) {
+	t.Parallel()
+	base := benchRequest()
+	want := map[bool]Result{}
+	for _, complete := range []bool{false, true} {
+		r := base
+		r.Context = benchContext().Complete(complete)
+		res, err := Evaluate(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[complete] = res
+	}
+	shared := map[bool]*Context{false: benchContext(), true: benchContext().Complete(true)}
+	errs := make(chan string, 64)
+	done := make(chan struct{})
+	for g := range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 50 {
+				complete := (g+i)%2 == 0
+				r := base
+				r.Context = shared[complete]
+				got, err := Evaluate(&r)
+				if err != nil || got.Decision != want[complete].Decision || strings.Join(got.UnknownKeys, ",") != strings.Join(want[complete].UnknownKeys, ",") {
+					errs <- fmt.Sprintf("goroutine %d: %+v, %v; want %+v", g, got, err, want[complete])
+					return
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if want[false].Decision != Conditional || want[true].Decision == Conditional {
+		t.Errorf("the shared request should be conditional, then decided: %+v", want)
 	}
 }

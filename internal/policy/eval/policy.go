@@ -62,13 +62,13 @@ func ParsePolicyValue(v *jsontree.Value) (*Policy, error) {
 	variables := false
 	if ver, ok := v.Get("Version"); ok {
 		if ver.Kind != jsontree.String {
-			return nil, fmt.Errorf("Version: expected a string such as \"2012-10-17\", got %s", ver.Kind.Describe())
+			return nil, fmt.Errorf("the Version must be a string such as \"2012-10-17\", not %s", ver.Kind.Describe())
 		}
 		variables = ver.Text == "2012-10-17"
 	}
 	st, ok := v.Get("Statement")
 	if !ok {
-		return nil, errors.New("Statement is missing: a policy document needs a Statement (an object or an array of them)")
+		return nil, errors.New("the Statement is missing: a policy document needs one (an object or an array of them)")
 	}
 	var items []jsontree.Value
 	switch st.Kind {
@@ -77,7 +77,7 @@ func ParsePolicyValue(v *jsontree.Value) (*Policy, error) {
 	case jsontree.Array:
 		items = st.Items
 	default:
-		return nil, fmt.Errorf("Statement: expected an object or an array of objects, got %s", st.Kind.Describe())
+		return nil, fmt.Errorf("the Statement must be an object or an array of objects, not %s", st.Kind.Describe())
 	}
 	p := &Policy{statements: make([]statement, 0, len(items))}
 	for i := range items {
