@@ -89,7 +89,7 @@ docs/simulate.md.`,
 			return runSimulate(cmd.Context(), d, opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.input, "input", "i", "", "request file: one JSON request or an array of them; - reads standard input")
+	cmd.Flags().StringVarP(&opts.input, "input", "i", "", "read the requests from `FILE`: one JSON request or an array of them; - reads standard input")
 	_ = cmd.MarkFlagFilename("input", "json")
 	addOutputFlag(cmd, &opts.output, simulateFormats...)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
