@@ -194,17 +194,18 @@ func compileCondValue(base opBase, s string, variables bool) condValue {
 	var v condValue
 	if variables && base.usesVariables() && strings.Contains(s, "${") {
 		t, hasVar := parseTemplate(s)
-		if hasVar {
-			v.tmpl, v.ok = t, true
-			if base == opArnLike {
-				// Split before resolving, so that a variable's value
-				// stays inside its segment.
-				v.tmpl = nil
-				for _, seg := range splitOutsideVars(s, ':', -1) {
-					st, _ := parseTemplate(seg)
-					v.arnTmpl = append(v.arnTmpl, st)
-				}
+		switch {
+		case hasVar && base == opArnLike:
+			// Split before resolving, so that a variable's value stays
+			// inside its segment.
+			for _, seg := range splitOutsideVars(s, ':', -1) {
+				st, _ := parseTemplate(seg)
+				v.arnTmpl = append(v.arnTmpl, st)
 			}
+			v.ok = true
+			return v
+		case hasVar:
+			v.tmpl, v.ok = t, true
 			return v
 		}
 		switch base {

@@ -120,16 +120,16 @@ func (t template) staticGlob() glob {
 // most n-1 times (n < 0: every time), as strings.SplitN does.
 func splitOutsideVars(s string, sep byte, n int) []string {
 	var out []string
-	depth := false
+	inVar := false
 	start := 0
 	for i := 0; i < len(s); i++ {
 		switch {
-		case !depth && s[i] == '$' && i+1 < len(s) && s[i+1] == '{' && strings.IndexByte(s[i:], '}') >= 0:
-			depth = true
+		case !inVar && s[i] == '$' && i+1 < len(s) && s[i+1] == '{' && strings.IndexByte(s[i:], '}') >= 0:
+			inVar = true
 			i++
-		case depth && s[i] == '}':
-			depth = false
-		case !depth && s[i] == sep && (n < 0 || len(out) < n-1):
+		case inVar && s[i] == '}':
+			inVar = false
+		case !inVar && s[i] == sep && (n < 0 || len(out) < n-1):
 			out = append(out, s[start:i])
 			start = i + 1
 		}
