@@ -19,7 +19,7 @@ const Module = "github.com/gatehouse-dev/gatehouse"
 
 // Core are the pure packages: they compute, they do not talk to AWS or parse
 // command lines.
-var Core = []string{"model", "state", "expand", "plan", "policy", "render", "trust", "audit"}
+var Core = []string{"model", "state", "expand", "plan", "policy", "render", "trust", "audit", "simulate"}
 
 // forbiddenInCore are import path prefixes no core package may depend on.
 var forbiddenInCore = []string{"github.com/aws/", "github.com/spf13/cobra", "github.com/spf13/pflag"}
