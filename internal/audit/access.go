@@ -183,6 +183,10 @@ func (a *auditor) people() {
 	for _, as := range ic.Assignments {
 		byPrincipal[as.Principal()] = append(byPrincipal[as.Principal()], as)
 	}
+	samlByPrincipal := map[string][]SAMLGrant{}
+	for _, sg := range a.in.SAML {
+		samlByPrincipal[sg.Assignment.Principal()] = append(samlByPrincipal[sg.Assignment.Principal()], sg)
+	}
 	for _, name := range sortedKeys(ic.Users) {
 		u := ic.Users[name]
 		p := Principal{Type: PrincipalUser, Name: name, ID: u.ID}
@@ -211,14 +215,32 @@ func (a *auditor) people() {
 				keep(rows, hop{to: h.to, steps: append(slices.Clone(first.steps), h.steps...), keys: h.keys})
 			}
 		}
+		saml := func(as state.Assignment, via []Step) {
+			for _, sg := range samlByPrincipal[as.Principal()] {
+				r := a.g.roles[sg.RoleARN]
+				if r == nil {
+					r = &node{kind: "role", arn: sg.RoleARN, account: sg.Assignment.AccountID}
+				}
+				step := Step{Kind: StepAssignment, From: as.PrincipalName, To: sg.RoleARN, PermissionSet: sg.Assignment.PermissionSet, Managed: true}
+				first := hop{to: r, steps: append(slices.Clone(via), step)}
+				keep(rows, first)
+				if r.role != nil {
+					for _, h := range a.roleClosure(r) {
+						keep(rows, hop{to: h.to, steps: append(slices.Clone(first.steps), h.steps...), keys: h.keys})
+					}
+				}
+			}
+		}
 		for _, as := range byPrincipal["user:"+name] {
 			reach(as, nil)
 		}
+		saml(state.Assignment{PrincipalType: state.PrincipalUser, PrincipalName: name}, nil)
 		for _, g := range groupsOf[name] {
 			via := []Step{{Kind: StepMemberOf, From: name, To: g, Managed: a.managedMember(g, name)}}
 			for _, as := range byPrincipal["group:"+g] {
 				reach(as, via)
 			}
+			saml(state.Assignment{PrincipalType: state.PrincipalGroup, PrincipalName: g}, via)
 		}
 		for _, h := range rows {
 			a.add(a.row(p, h))

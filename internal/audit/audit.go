@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
-	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 // Filter narrows a report: rows and findings about one principal, account
@@ -237,7 +236,7 @@ func (a *auditor) unmanagedTrust(n *node) []Finding {
 	}
 	sev := Low
 	for _, p := range aws {
-		if acct := principalAccount(p); acct != n.account {
+		if acct := principalAccount(p); acct != "" && acct != n.account {
 			sev = Medium
 		}
 	}
@@ -301,6 +300,3 @@ func (r *Report) Worst() string {
 	}
 	return worst
 }
-
-// ensure the state import is used where only types are referenced.
-var _ = state.PrincipalUser

@@ -72,8 +72,8 @@ type graph struct {
 	// than Identity Center: workloads whose sessions start paths.
 	starts []*node
 
-	mu    sync.Mutex
-	edges map[[2]string]edge
+	mu     sync.Mutex
+	edges  map[[2]string]edge
 	parsed map[string]*eval.Policy // by document
 }
 

@@ -45,6 +45,10 @@ type Input struct {
 	// AWSPolicies maps an AWS managed policy ARN to its document; a policy
 	// missing here is unknown, which makes what depends on it conditional.
 	AWSPolicies map[string]string
+	// SAML are the grants of external accounts reached through an Identity
+	// Center SAML application instead of a hop (seed 004): the principal
+	// signs straight into the account's SAML role.
+	SAML []SAMLGrant
 	// Model is the access model, nil when none: what it grants is
 	// "managed", anything else was made by hand. Desired is the model
 	// expanded against Org (internal/expand).
@@ -82,4 +86,11 @@ func (in *Input) accountName(id string) string {
 		}
 	}
 	return ""
+}
+
+// SAMLGrant is an assignment of the model to an external account signed
+// into through its SAML application: the principal reaches RoleARN.
+type SAMLGrant struct {
+	Assignment state.Assignment
+	RoleARN    string
 }

@@ -98,7 +98,7 @@ func NewRoot(d Deps) *cobra.Command {
 onto IAM Identity Center and IAM, and gives every engineer one login for the CLI,
 the SDKs and the browser.
 
-Admin:    validate, show, plan, apply, import, simulate
+Admin:    validate, show, plan, apply, import, audit, simulate
 Engineer: login, logout, list, profiles, exec, env, credential-process, console, whoami`,
 		Version:       version(d),
 		SilenceUsage:  true,
@@ -113,6 +113,7 @@ Engineer: login, logout, list, profiles, exec, env, credential-process, console,
 		newPlanCmd(d),
 		newApplyCmd(d),
 		newImportCmd(d),
+		newAuditCmd(d),
 		newSimulateCmd(d),
 		newLoginCmd(d),
 		newLogoutCmd(d),

@@ -76,6 +76,8 @@ func describeStep(p pipeline.Progress) string {
 		return "Identity Center: reading"
 	case "iam":
 		return fmt.Sprintf("IAM: %d/%d accounts", p.Done, p.Total)
+	case "policies":
+		return fmt.Sprintf("AWS managed policies: %d/%d", p.Done, p.Total)
 	}
 	return p.Step
 }

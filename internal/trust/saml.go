@@ -313,3 +313,13 @@ func (e *expander) saml(a model.Account) {
 		Tags:                managedTags(nil),
 	}, origin{fmt.Sprintf("saml of account %s (%s)", a.Name, s.Pos), s.Pos})
 }
+
+// SAMLRoleARN is the ARN of the role an external account's saml: block
+// signs users into ("" when the account has no saml:).
+func SAMLRoleARN(a model.Account) string {
+	if a.SAML == nil {
+		return ""
+	}
+	_, role := samlNames(a.SAML)
+	return state.RoleARN(a.ID, state.DefaultPath, role)
+}
