@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/gatehouse-dev/gatehouse/internal/sandbox/directory"
@@ -240,6 +241,9 @@ func (r *Roles) syncPolicies(ctx context.Context, inst, account, psARN, name str
 			return fmt.Errorf("detaching %s from %s in %s: %w", arn, name, account, err)
 		}
 	}
+	if err := r.syncBoundary(ctx, inst, account, psARN, name); err != nil {
+		return err
+	}
 	for _, arn := range slices.Sorted(maps.Keys(want)) {
 		_, err := roles.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(arn)})
 		var nse *iamtypes.NoSuchEntityException
@@ -253,6 +257,41 @@ func (r *Roles) syncPolicies(ctx context.Context, inst, account, psARN, name str
 		if err != nil {
 			return fmt.Errorf("attaching %s to %s in %s: %w", arn, name, account, err)
 		}
+	}
+	return nil
+}
+
+// syncBoundary gives a reserved role the permission set's permissions
+// boundary, or none, as provisioning does in AWS: a customer managed
+// boundary is the policy of that name and path in the account.
+func (r *Roles) syncBoundary(ctx context.Context, inst, account, psARN, name string) error {
+	admin, roles := r.conn.SSOAdmin(), r.conn.IAM(account)
+	out, err := admin.GetPermissionsBoundaryForPermissionSet(ctx, &ssoadmin.GetPermissionsBoundaryForPermissionSetInput{
+		InstanceArn: aws.String(inst), PermissionSetArn: aws.String(psARN),
+	})
+	var nf *ssotypes.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		_, err := roles.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String(name)})
+		var nse *iamtypes.NoSuchEntityException
+		if err != nil && !errors.As(err, &nse) {
+			return fmt.Errorf("removing the boundary of %s in %s: %w", name, account, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the boundary of %s: %w", psARN, err)
+	}
+	b := out.PermissionsBoundary
+	arn := aws.ToString(b.ManagedPolicyArn)
+	if ref := b.CustomerManagedPolicyReference; ref != nil {
+		path := aws.ToString(ref.Path)
+		if path == "" {
+			path = "/"
+		}
+		arn = "arn:aws:iam::" + account + ":policy" + path + aws.ToString(ref.Name)
+	}
+	if _, err := roles.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String(name), PermissionsBoundary: aws.String(arn)}); err != nil {
+		return fmt.Errorf("setting the boundary of %s in %s: %w", name, account, err)
 	}
 	return nil
 }
