@@ -10,7 +10,9 @@
 #   5. run a command in a member account and in a client account of another
 #      organization (role chaining),
 #   6. plan again: nothing is left to change,
-#   7. shut everything down.
+#   7. grant access by hand behind the model's back, and audit: who can
+#      really reach what, the hand-made grant shown next to the model's,
+#   8. shut everything down.
 # Each step prints what it runs. Any failure stops the demo with a non-zero
 # exit; the trap stops the sandbox and removes the temporary home either way.
 #
@@ -18,7 +20,8 @@
 #
 # Environment: GATEHOUSE_BIN (directory of the built binaries, default bin/),
 # what scripts/setup.sh reads (GATEHOUSE_PYTHON, GATEHOUSE_VENV), DEMO_MODEL,
-# DEMO_USER, DEMO_MEMBER (account name), DEMO_EXTERNAL (account name).
+# DEMO_USER, DEMO_MEMBER (account name), DEMO_EXTERNAL (account name),
+# DEMO_AUDIT_USER (the user the hand-made grant goes to).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,6 +33,7 @@ model=${DEMO_MODEL:-$root/examples/consultancy.yaml}
 user=${DEMO_USER:-paulo}
 member=${DEMO_MEMBER:-tooling}
 external=${DEMO_EXTERNAL:-abccorp-prod}
+audit_user=${DEMO_AUDIT_USER:-lee}
 
 bold="" plain=""
 if [ -t 2 ]; then bold=$'\033[1m' plain=$'\033[0m'; fi
@@ -199,14 +203,40 @@ plan_is_clean() {
     run "$gh" plan -f "$model" --detailed-exitcode || fail "the plan after apply is not clean (exit $?)"
 }
 
-# audit: who can reach which account with which permission set, as the
-# model expands against the live organization, and proof that AWS matches it
-# (the plan above is clean, so nothing was granted by hand). gatehouse has no
-# dedicated audit command yet; show and plan answer "who can reach what".
+# plant_by_hand: what someone does in the console behind the model's back: a
+# permission set "Breakglass" allowing everything, assigned to a user in a
+# member account. The audit must show it next to what the model grants.
+plant_by_hand() {
+  local inst store ps uid target
+  step "Meanwhile, someone grants access by hand in the console"
+  inst=$(aws sso-admin list-instances --query 'Instances[0].InstanceArn' --output text)
+  store=$(aws sso-admin list-instances --query 'Instances[0].IdentityStoreId' --output text)
+  target=$(account_id "$member")
+  note "a permission set the model does not know, allowing everything, for $audit_user in $member ($target)"
+  ps=$(run aws sso-admin create-permission-set --instance-arn "$inst" --name Breakglass --session-duration PT1H \
+    --query PermissionSet.PermissionSetArn --output text)
+  run aws sso-admin put-inline-policy-to-permission-set --instance-arn "$inst" --permission-set-arn "$ps" \
+    --inline-policy '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+  uid=$(aws identitystore get-user-id --identity-store-id "$store" \
+    --alternate-identifier "{\"UniqueAttribute\":{\"AttributePath\":\"userName\",\"AttributeValue\":\"$audit_user\"}}" --query UserId --output text)
+  run aws sso-admin create-account-assignment --instance-arn "$inst" --permission-set-arn "$ps" \
+    --principal-type USER --principal-id "$uid" --target-type AWS_ACCOUNT --target-id "$target" >/dev/null
+}
+
+# audit: who can really reach what, from what AWS holds: the model's grants,
+# the chains into client accounts, and the grant made by hand above, marked
+# as such and reported as a finding.
 audit() {
-  step "Audit: who can reach which account, with which access"
+  step "Audit: who can really reach $member, and how"
+  need audit
   AWS_ACCESS_KEY_ID=$admin_key AWS_SECRET_ACCESS_KEY=$admin_secret \
-    run "$gh" show -f "$model"
+    run "$gh" audit -f "$model" --account "$member"
+  step "Audit in CI: fail on high findings, keep the report"
+  local status=0
+  AWS_ACCESS_KEY_ID=$admin_key AWS_SECRET_ACCESS_KEY=$admin_secret \
+    run "$gh" audit -f "$model" --output json --out "$work/audit.json" --fail-on high || status=$?
+  [ "$status" -eq 2 ] || fail "audit --fail-on high exited $status; the grant made by hand should make it exit 2"
+  note "exit 2: the hand-made Breakglass assignment is a high finding (UNMANAGED-ASSIGNMENT)"
 }
 
 start_sandbox
@@ -217,6 +247,7 @@ list_access
 write_profiles
 use_accounts
 plan_is_clean
+AWS_ACCESS_KEY_ID=$admin_key AWS_SECRET_ACCESS_KEY=$admin_secret plant_by_hand
 audit
 step "Shut down"
 run "$sb" down

@@ -135,7 +135,8 @@ func TestUpEnvApproveDown(t *testing.T) {
 
 // TestDemoScript runs `make demo`'s script against freshly built binaries:
 // sandbox up, apply, login, list, profiles, a command in a member account and
-// in a client account, down.
+// in a client account, a grant made by hand and the audit that shows it,
+// down.
 func TestDemoScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo runs the whole system (about 30 s)")
@@ -152,7 +153,7 @@ func TestDemoScript(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
-	for _, want := range []string{"assumed-role/AWSReservedSSO_", "demo complete"} {
+	for _, want := range []string{"assumed-role/AWSReservedSSO_", "AWSReservedSSO_Breakglass_", "UNMANAGED-ASSIGNMENT", "demo complete"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
