@@ -56,6 +56,7 @@ type selected struct {
 }
 
 func TestExpandSelectors(t *testing.T) {
+	t.Parallel()
 	member := func(id, name string) selected { return selected{ID: id, Name: name} }
 	external := func(id, name string) selected { return selected{ID: id, Name: name, External: true} }
 	var (
@@ -111,6 +112,7 @@ func TestExpandSelectors(t *testing.T) {
 }
 
 func TestExpandRows(t *testing.T) {
+	t.Parallel()
 	m := &model.Model{
 		Accounts: testAccounts(),
 		Assignments: []model.Assignment{
@@ -152,6 +154,7 @@ func TestExpandRows(t *testing.T) {
 }
 
 func TestExpandProblems(t *testing.T) {
+	t.Parallel()
 	assign := func(sel model.AccountSelector) []model.Assignment {
 		return []model.Assignment{{Groups: []string{"Engineers"}, PermissionSets: []string{"ReadOnly"}, Accounts: sel, Pos: at(30)}}
 	}
@@ -272,6 +275,7 @@ func TestExpandProblems(t *testing.T) {
 }
 
 func TestDesired(t *testing.T) {
+	t.Parallel()
 	m := &model.Model{
 		Accounts: testAccounts(),
 		Users: []model.User{
@@ -345,6 +349,7 @@ func TestDesired(t *testing.T) {
 // An external account is reached by role chaining from the hub (the roles
 // and hop sets are expandRoles's): never by an assignment in the account.
 func TestDesiredExternalNotAssignedDirectly(t *testing.T) {
+	t.Parallel()
 	accounts := testAccounts()
 	for i := range accounts {
 		if accounts[i].External {
@@ -377,6 +382,7 @@ func TestDesiredExternalNotAssignedDirectly(t *testing.T) {
 }
 
 func TestDesiredBadInlinePolicy(t *testing.T) {
+	t.Parallel()
 	m := &model.Model{PermissionSets: []model.PermissionSet{{Name: "Broken", InlinePolicy: "{not json", Pos: at(12)}}}
 	_, err := Desired(m, testOrg())
 	var ee *Error
@@ -389,6 +395,7 @@ func TestDesiredBadInlinePolicy(t *testing.T) {
 }
 
 func TestUsesTags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		m    model.Model

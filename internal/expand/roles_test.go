@@ -90,6 +90,7 @@ func loadCross(t *testing.T, text string) *model.Model {
 }
 
 func TestDesiredRoles(t *testing.T) {
+	t.Parallel()
 	s, err := Desired(loadCross(t, crossModel), crossOrg())
 	if err != nil {
 		t.Fatalf("Desired() error: %v", err)
@@ -143,6 +144,7 @@ func TestDesiredRoles(t *testing.T) {
 }
 
 func TestDesiredRemovingExternalAssignmentRemovesAllThreeParts(t *testing.T) {
+	t.Parallel()
 	text := strings.Replace(crossModel, "accounts: [production, abccorp-prod]", "accounts: [production]", 1)
 	s, err := Desired(loadCross(t, text), crossOrg())
 	if err != nil {
@@ -162,6 +164,7 @@ func TestDesiredRemovingExternalAssignmentRemovesAllThreeParts(t *testing.T) {
 }
 
 func TestDesiredRoleProblems(t *testing.T) {
+	t.Parallel()
 	text := strings.Replace(crossModel, "trust: [{ role: EngineerIdentity@management }]", "trust: [{ role: EngineerIdentity@production }]", 1)
 	_, err := Desired(loadCross(t, text), crossOrg())
 	var ee *Error

@@ -69,6 +69,7 @@ func liveState() *state.State {
 // user's file would be, expands it and plans it against the same live state:
 // the plan must be empty.
 func TestImportPlansClean(t *testing.T) {
+	t.Parallel()
 	live := liveState()
 	res := Model(live, org(), Options{Region: "us-east-1", InstanceARN: "arn:aws:sso:::instance/ssoins-1"})
 	goldenFile(t, "import.golden", res.YAML)
@@ -105,6 +106,7 @@ func TestImportPlansClean(t *testing.T) {
 }
 
 func TestImportExternal(t *testing.T) {
+	t.Parallel()
 	live := liveState()
 	live.Users["unassigned"] = state.User{UserName: "unassigned", ID: "u9"}
 	res := Model(live, org(), Options{External: true})
@@ -126,6 +128,7 @@ func TestImportExternal(t *testing.T) {
 }
 
 func TestScalar(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"alice", "yes", "No", "true", "123", "0123", "a: b", "x #y", "Ops Team", "-lead", "@x", "ünï", `q"uote`, "trailing ", "", "~", "a,b", "[x]", "{y}", "*", "!tag", "%p", "arn:aws:iam::aws:policy/ReadOnlyAccess"} {
 		t.Run(s, func(t *testing.T) {
 			src := "k: [" + scalar(s) + "]\nm: " + scalar(s) + "\n"

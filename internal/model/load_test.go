@@ -15,6 +15,7 @@ import (
 // TestTwentyMistakes loads one model holding twenty different mistakes and
 // expects every one of them, sorted, at its line and column.
 func TestTwentyMistakes(t *testing.T) {
+	t.Parallel()
 	const file = "testdata/twenty-mistakes.yaml"
 	_, err := Load(file)
 	var probs Problems
@@ -80,6 +81,7 @@ func TestTwentyMistakes(t *testing.T) {
 
 // TestExamples loads every model in examples/: each must be valid.
 func TestExamples(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +103,7 @@ func TestExamples(t *testing.T) {
 }
 
 func TestLoadSAMLMetadata(t *testing.T) {
+	t.Parallel()
 	const valid = `<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://portal.sso.us-east-1.amazonaws.com/saml/assertion/x">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/>
@@ -178,6 +181,7 @@ func sep(msg string) string {
 }
 
 func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Load() error = %v, want one wrapping fs.ErrNotExist", err)
@@ -185,6 +189,7 @@ func TestLoadMissingFile(t *testing.T) {
 }
 
 func TestMetadataPath(t *testing.T) {
+	t.Parallel()
 	m := &Model{File: filepath.Join("models", "gatehouse.yaml")}
 	for _, tt := range []struct {
 		s    *SAMLAccess

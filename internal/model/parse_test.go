@@ -12,6 +12,7 @@ import (
 // TestParseEveryKey decodes a model that uses every key of the format and
 // compares the result field by field.
 func TestParseEveryKey(t *testing.T) {
+	t.Parallel()
 	src := lines(
 		"version: 1",
 		"identity_center:",
@@ -155,6 +156,7 @@ func TestParseEveryKey(t *testing.T) {
 }
 
 func TestParseProblems(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		src  string
@@ -270,6 +272,7 @@ func sortLines(ls []string) {
 }
 
 func TestPositions(t *testing.T) {
+	t.Parallel()
 	src := lines(
 		"version: 1",
 		"accounts:",
@@ -321,6 +324,7 @@ func TestPositions(t *testing.T) {
 }
 
 func TestParentPath(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"a.b[2]":        "a.b",
 		"a.b":           "a",
@@ -336,6 +340,7 @@ func TestParentPath(t *testing.T) {
 }
 
 func TestFormatDuration(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		13 * time.Hour:             "13h",
 		30 * time.Minute:           "30m",
@@ -350,6 +355,7 @@ func TestFormatDuration(t *testing.T) {
 }
 
 func TestWildcardMatch(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		pattern, s string
 		want       bool
@@ -372,6 +378,7 @@ func TestWildcardMatch(t *testing.T) {
 }
 
 func TestHTTPSURL(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]bool{
 		"https://d-9067c2a1f3.awsapps.com/start": true,
 		"https://sso.example.com":                true,

@@ -7,6 +7,7 @@ import (
 )
 
 func TestProblems(t *testing.T) {
+	t.Parallel()
 	at := func(file string, line, col int) Pos { return Pos{File: file, Line: line, Col: col} }
 	ps := Problems{
 		{Pos: at("b.yaml", 1, 1), Message: "in b"},

@@ -33,6 +33,7 @@ func check(t *testing.T, src string) []string {
 func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		src  string
@@ -653,6 +654,7 @@ func TestValidate(t *testing.T) {
 // TestValidateHints checks that hints name the fix, using what the model
 // does hold.
 func TestValidateHints(t *testing.T) {
+	t.Parallel()
 	src := lines(
 		"version: 1",
 		"accounts:",
@@ -690,6 +692,7 @@ func TestValidateHints(t *testing.T) {
 }
 
 func TestValidateNil(t *testing.T) {
+	t.Parallel()
 	if got := Validate(nil); got != nil {
 		t.Errorf("Validate(nil) = %v, want nothing", got)
 	}
@@ -698,6 +701,7 @@ func TestValidateNil(t *testing.T) {
 // TestValidateBuiltModel checks a model built in code, without positions:
 // problems still point at the file.
 func TestValidateBuiltModel(t *testing.T) {
+	t.Parallel()
 	m := &Model{File: "built.yaml", Version: 1, Groups: []Group{{Name: "G", Members: []string{"nobody"}}}}
 	got := Validate(m)
 	want := Problems{{Pos: Pos{File: "built.yaml", Line: 1, Col: 1}, Message: `unknown user "nobody"`, Hint: "no user is defined: add it under users:"}}

@@ -81,6 +81,7 @@ func lines(p *Plan) []string {
 }
 
 func TestCompute(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name          string
 		desired, live *state.State
@@ -260,6 +261,7 @@ func TestCompute(t *testing.T) {
 }
 
 func TestComputeExternalMissing(t *testing.T) {
+	t.Parallel()
 	desired := base().user("bob").group("Ops").s
 	live := base().s
 	_, err := Compute(desired, live, Options{Scope: Scope{IdentitySource: IdentitySourceExternal}})
@@ -276,6 +278,7 @@ func TestComputeExternalMissing(t *testing.T) {
 }
 
 func TestComputeUpdateCarriesIDs(t *testing.T) {
+	t.Parallel()
 	desired := base().ps("ReadOnly", inline(`{"a":1}`)).s
 	live := base().s
 	p, err := Compute(desired, live, Options{})
@@ -292,6 +295,7 @@ func TestComputeUpdateCarriesIDs(t *testing.T) {
 }
 
 func TestAddresses(t *testing.T) {
+	t.Parallel()
 	a := state.Assignment{AccountID: prod, PermissionSet: "ReadOnly", PrincipalType: state.PrincipalGroup, PrincipalName: "Engineers"}
 	got := []Address{
 		AssignmentAddress(a), UserAddress("alice"), GroupAddress("Engineers"), MembershipAddress("Engineers", "alice"),

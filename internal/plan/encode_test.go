@@ -10,6 +10,7 @@ import (
 )
 
 func TestMarshalRoundTrip(t *testing.T) {
+	t.Parallel()
 	live := base().user("bob").assign(prod, "ReadOnly", "user:bob").s
 	desired := base().ps("ReadOnly", inline(`{"Version":"2012-10-17"}`), func(p *state.PermissionSet) {
 		p.CustomerManagedPolicies = []state.PolicyRef{{Name: "X", Path: "/"}}
@@ -33,6 +34,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 }
 
 func TestUnmarshalRejects(t *testing.T) {
+	t.Parallel()
 	valid := `{"format_version":1,"target":{"instance_arn":"i","identity_store_id":"d"},"scope":{"identity_source":"internal"},"live_fingerprint":"sha256:00","changes":[%s],"unmanaged":[],"summary":{"create":0,"update":0,"replace":0,"delete":0,"unmanaged":0}}`
 	tests := []struct {
 		name, data, want string
@@ -62,6 +64,7 @@ func TestUnmarshalRejects(t *testing.T) {
 }
 
 func TestFingerprint(t *testing.T) {
+	t.Parallel()
 	a, b := base().s, base().s
 	if Fingerprint(a) != Fingerprint(b) {
 		t.Fatal("equal states have different fingerprints")

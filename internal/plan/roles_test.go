@@ -65,6 +65,7 @@ func roleLines(p *Plan) []string {
 }
 
 func TestComputeRoles(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name          string
 		desired, live *state.State
@@ -146,6 +147,7 @@ func TestComputeRoles(t *testing.T) {
 }
 
 func TestComputeBrokenTrustNoteSaysTheFix(t *testing.T) {
+	t.Parallel()
 	p, err := Compute(newWorld().role(role(prod, "EngineerAccess", exactTrust)).s,
 		newWorld().role(role(prod, "EngineerAccess", brokenTrust, managed)).s, Options{})
 	if err != nil {
@@ -163,6 +165,7 @@ func TestComputeBrokenTrustNoteSaysTheFix(t *testing.T) {
 }
 
 func TestComputeConflictSaysWhatToDo(t *testing.T) {
+	t.Parallel()
 	p, err := Compute(newWorld().role(role(prod, "EngineerAccess", exactTrust)).s,
 		newWorld().role(role(prod, "EngineerAccess", rootTrust, handMade)).s, Options{})
 	if err != nil {
@@ -185,6 +188,7 @@ func TestComputeConflictSaysWhatToDo(t *testing.T) {
 // dropped from the model removes its three parts, the role there, the hop
 // permission set and the hop assignment in the hub, as gatehouse made them.
 func TestComputeExternalAssignmentRemoved(t *testing.T) {
+	t.Parallel()
 	hopSet := func(p *state.PermissionSet) {
 		p.Managed = true
 		p.InlinePolicy = `{"Version":"2012-10-17","Statement":[]}`
@@ -208,6 +212,7 @@ func TestComputeExternalAssignmentRemoved(t *testing.T) {
 }
 
 func TestComputeSAMLProviders(t *testing.T) {
+	t.Parallel()
 	meta, err := os.ReadFile("../trust/testdata/identity-center-metadata.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -260,6 +265,7 @@ func TestComputeSAMLProviders(t *testing.T) {
 // TestRolePlanRoundTrip: a plan with role and SAML changes, conflicts and
 // an IAM scope survives being saved and read back.
 func TestRolePlanRoundTrip(t *testing.T) {
+	t.Parallel()
 	p, err := Compute(
 		newWorld().role(role(prod, "EngineerAccess", exactTrust)).role(role(hub, "New", rootTrust)).
 			saml(state.SAMLProvider{AccountID: client, Name: "P", MetadataDocument: "<x/>", Tags: managedTags}).s,

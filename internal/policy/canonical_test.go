@@ -3,6 +3,7 @@ package policy
 import "testing"
 
 func TestCanonical(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		a, b string
@@ -33,6 +34,7 @@ func TestCanonical(t *testing.T) {
 }
 
 func TestCanonicalRejectsNonObjects(t *testing.T) {
+	t.Parallel()
 	for _, doc := range []string{"[1]", "{not json", `"x"`} {
 		if _, err := Canonical(doc); err == nil {
 			t.Errorf("Canonical(%q) succeeded, want an error", doc)

@@ -17,6 +17,7 @@ func doc(statements string) string {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		kind Kind
@@ -136,6 +137,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateSizeLimits(t *testing.T) {
+	t.Parallel()
 	// statements builds a policy of n statements; each adds the same number
 	// of characters, so the limits are crossed at a known count.
 	statements := func(n int, pad string) string {
@@ -194,6 +196,7 @@ func indent(doc string) string {
 func spaced(doc string, n int) string { return doc + strings.Repeat(" ", n-len(doc)) }
 
 func TestCompact(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		doc, want, err string
 	}{
@@ -216,6 +219,7 @@ func TestCompact(t *testing.T) {
 }
 
 func TestSize(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		doc  string
 		want int
@@ -232,6 +236,7 @@ func TestSize(t *testing.T) {
 }
 
 func TestKindString(t *testing.T) {
+	t.Parallel()
 	for k, want := range map[Kind]string{PermissionSetInline: "permission set inline policy", RoleInline: "role inline policy", RoleTrust: "trust policy", 0: "policy"} {
 		if got := k.String(); got != want {
 			t.Errorf("Kind(%d).String() = %q, want %q", k, got, want)

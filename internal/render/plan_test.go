@@ -47,6 +47,7 @@ func planFixture(t *testing.T) *plan.Plan {
 }
 
 func TestPlanHuman(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		plan func(t *testing.T) *plan.Plan
@@ -86,6 +87,7 @@ func TestPlanHuman(t *testing.T) {
 }
 
 func TestPlanJSON(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	p := planFixture(t)
 	p.Fingerprint = "sha256:fixture"
@@ -103,6 +105,7 @@ func TestPlanJSON(t *testing.T) {
 }
 
 func TestLineDiff(t *testing.T) {
+	t.Parallel()
 	got := lineDiff([]string{"a", "b", "c"}, []string{"a", "x", "c", "d"})
 	want := []string{"  a", "- b", "+ x", "  c", "+ d"}
 	if diff := cmp.Diff(want, got); diff != "" {

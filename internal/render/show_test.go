@@ -25,6 +25,7 @@ func showFixture() Show {
 }
 
 func TestShowGolden(t *testing.T) {
+	t.Parallel()
 	empty := Show{OrganizationID: "o-a1b2c3d4e5"}
 	for _, tc := range []struct {
 		name   string
@@ -47,6 +48,7 @@ func TestShowGolden(t *testing.T) {
 }
 
 func TestShowSummaryLine(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	for _, s := range []ShowSummary{
 		{Rows: expand.RowSummary{Rows: 14, Principals: 3, Accounts: 4, PermissionSets: 2}, OrganizationID: "o-a1b2c3d4e5", OrgAccounts: 7, Calls: 20},

@@ -11,6 +11,7 @@ import (
 )
 
 func TestCeiling(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		base, limit time.Duration
@@ -36,6 +37,7 @@ func TestCeiling(t *testing.T) {
 }
 
 func TestJitter(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		d    time.Duration
@@ -62,6 +64,7 @@ func TestJitter(t *testing.T) {
 }
 
 func TestSleep(t *testing.T) {
+	t.Parallel()
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	tests := []struct {
@@ -88,6 +91,7 @@ func TestSleep(t *testing.T) {
 }
 
 func TestSleepEndsWithContext(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
 	done := make(chan error, 1)

@@ -3,6 +3,7 @@ package suggest
 import "testing"
 
 func TestDistance(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b string
 		want int

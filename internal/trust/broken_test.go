@@ -9,6 +9,7 @@ import (
 )
 
 func TestFindBroken(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		doc  string
@@ -63,6 +64,7 @@ func TestFindBroken(t *testing.T) {
 }
 
 func TestBrokenExplains(t *testing.T) {
+	t.Parallel()
 	b := Broken{Statement: 0, ID: "AROAEXAMPLEUNIQUEID01", Kind: "role"}
 	for _, want := range []string{"trust statement 1", "AROAEXAMPLEUNIQUEID01", "deleted role", "matches nobody"} {
 		if !strings.Contains(b.Message(), want) {
@@ -77,6 +79,7 @@ func TestBrokenExplains(t *testing.T) {
 }
 
 func TestFindBrokenBadDocument(t *testing.T) {
+	t.Parallel()
 	if _, err := FindBroken("{oops"); err == nil || !strings.Contains(err.Error(), "reading trust policy") {
 		t.Fatalf("FindBroken() error = %v, want a reading error", err)
 	}

@@ -114,6 +114,7 @@ func roleByKey(t *testing.T, res *Result, key string) state.Role {
 }
 
 func TestExpandTrustPolicies(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		roles string
@@ -269,6 +270,7 @@ func TestExpandTrustPolicies(t *testing.T) {
 // TestExpandSeed000 is seed 000's pair: EngineerIdentity in management may
 // assume EngineerAccess in production, which trusts it.
 func TestExpandSeed000(t *testing.T) {
+	t.Parallel()
 	res, err := expandModel(t, `roles:
   EngineerIdentity:
     description: Engineers' identity in management
@@ -345,6 +347,7 @@ func TestExpandSeed000(t *testing.T) {
 // TestExpandOrderPutsTrustedRoleFirst checks that the order depends on the
 // trust, not on names: Alpha trusts Zulu exactly, so Zulu comes first.
 func TestExpandOrderPutsTrustedRoleFirst(t *testing.T) {
+	t.Parallel()
 	res, err := expandModel(t, `roles:
   Alpha: { accounts: [production], trust: [{ role: Zulu@staging, tighten: true }] }
   Zulu: { accounts: [staging], trust: [{ role: Mike@management, tighten: true }] }
@@ -368,6 +371,7 @@ func TestExpandOrderPutsTrustedRoleFirst(t *testing.T) {
 }
 
 func TestExpandProblems(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		extra string
@@ -460,6 +464,7 @@ func checkProblems(t *testing.T, err error, want []string) {
 }
 
 func TestExpandHopCollisions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		model string

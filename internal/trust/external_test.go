@@ -30,6 +30,7 @@ var seed001 = strings.Replace(base, "permission_sets:\n", `permission_sets:
 `
 
 func TestExpandExternalAccount(t *testing.T) {
+	t.Parallel()
 	m := parseFull(t, seed001)
 	res, err := Expand(Input{Model: m, Selector: selectorIn(m, "999999999999")})
 	if err != nil {
@@ -105,6 +106,7 @@ func TestExpandExternalAccount(t *testing.T) {
 }
 
 func TestExpandExternalHubDefaultsToManagementAccount(t *testing.T) {
+	t.Parallel()
 	m := parseFull(t, strings.Replace(seed001, "  hub_account: management\n", "", 1))
 	res, err := Expand(Input{Model: m, Selector: selectorIn(m, "999999999999")})
 	if err != nil {
@@ -121,6 +123,7 @@ func TestExpandExternalHubDefaultsToManagementAccount(t *testing.T) {
 }
 
 func TestExpandExternalHopsExcludeLongerNames(t *testing.T) {
+	t.Parallel()
 	// A hop named abccorp-prod-Admin would also match the AWSReservedSSO
 	// role of a set named abccorp-prod-Admin_Billing.
 	m := parseFull(t, strings.Replace(seed001, "accounts: [abccorp-prod]\n", "accounts: [abccorp-prod]\n  - { groups: [Engineers], permission_sets: [Admin_Billing], accounts: [abccorp-prod] }\n", 1))
@@ -137,6 +140,7 @@ func TestExpandExternalHopsExcludeLongerNames(t *testing.T) {
 }
 
 func TestExpandRemovingExternalAssignmentRemovesAllThreeParts(t *testing.T) {
+	t.Parallel()
 	without := strings.Replace(seed001, "    permission_sets: [Admin, Deploy]\n", "    permission_sets: [Deploy]\n", 1)
 	m := parseFull(t, without)
 	res, err := Expand(Input{Model: m, Selector: selectorIn(m, "111111111111")})

@@ -10,6 +10,7 @@ import (
 var permissionSetName = regexp.MustCompile(`^[\w+=,.@-]{1,32}$`)
 
 func TestHopSetName(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		account, set, want string
 	}{
@@ -35,6 +36,7 @@ func TestHopSetName(t *testing.T) {
 }
 
 func TestHopSetNameStaysDistinct(t *testing.T) {
+	t.Parallel()
 	// Long names sharing their first 25 characters must not collide.
 	seen := map[string]string{}
 	for _, acct := range []string{"a-client-with-a-rather-long-name-1", "a-client-with-a-rather-long-name-2", "a-client-with-a-rather-long-name-3"} {
@@ -49,12 +51,14 @@ func TestHopSetNameStaysDistinct(t *testing.T) {
 }
 
 func TestHopRoleName(t *testing.T) {
+	t.Parallel()
 	if got, want := HopRoleName("AVeryLongPermissionSetNameOf32Ch"), "gatehouse-AVeryLongPermissionSetNameOf32Ch"; got != want || len(got) > 64 {
 		t.Errorf("HopRoleName() = %q, want %q", got, want)
 	}
 }
 
 func TestSSORolePatterns(t *testing.T) {
+	t.Parallel()
 	want := []string{
 		"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_*",
 		"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*",

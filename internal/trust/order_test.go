@@ -22,6 +22,7 @@ func exactTrust(arns ...string) string {
 }
 
 func TestExactPrincipals(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		doc  string
@@ -54,6 +55,7 @@ func TestExactPrincipals(t *testing.T) {
 }
 
 func TestCreateOrder(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		docs      map[string]string
@@ -142,6 +144,7 @@ func TestCreateOrder(t *testing.T) {
 }
 
 func TestCreateOrderBadDocument(t *testing.T) {
+	t.Parallel()
 	_, err := CreateOrder(map[string]string{"1/A": "{not json"})
 	if err == nil || !strings.Contains(err.Error(), "reading the trust policy of role 1/A") {
 		t.Fatalf("CreateOrder() error = %v, want one naming the role", err)
@@ -149,6 +152,7 @@ func TestCreateOrderBadDocument(t *testing.T) {
 }
 
 func TestCycleErrorMessage(t *testing.T) {
+	t.Parallel()
 	err := &CycleError{Keys: []string{"1/A", "2/B"}}
 	want := "roles trust each other by exact ARN in a cycle (1/A trusts 2/B trusts 1/A), so none can be created first"
 	if err.Error() != want {

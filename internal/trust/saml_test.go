@@ -23,6 +23,7 @@ func readMetadata(t testing.TB) string {
 }
 
 func TestParseMetadata(t *testing.T) {
+	t.Parallel()
 	md, err := ParseMetadata([]byte(readMetadata(t)))
 	if err != nil {
 		t.Fatalf("ParseMetadata() error: %v", err)
@@ -41,6 +42,7 @@ func TestParseMetadata(t *testing.T) {
 }
 
 func TestParseMetadataRejects(t *testing.T) {
+	t.Parallel()
 	good := readMetadata(t)
 	pad := func(s string) string { // keep the document above IAM's minimum size
 		return s + "<!--" + strings.Repeat(" ", 1000) + "-->"
@@ -94,6 +96,7 @@ func FuzzParseMetadata(f *testing.F) {
 }
 
 func TestSAMLTrustPolicyAndMapping(t *testing.T) {
+	t.Parallel()
 	provider := state.SAMLProviderARN("444444444444", "AWSIdentityCenter")
 	want := mustCanonical(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
 		"Principal":{"Federated":"arn:aws:iam::444444444444:saml-provider/AWSIdentityCenter"},
@@ -115,6 +118,7 @@ func samlModel(saml string) string {
 }
 
 func TestExpandSAML(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		saml       string
@@ -176,6 +180,7 @@ func TestExpandSAML(t *testing.T) {
 }
 
 func TestExpandSAMLProblems(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		model string
@@ -201,6 +206,7 @@ func TestExpandSAMLProblems(t *testing.T) {
 }
 
 func TestSameMetadata(t *testing.T) {
+	t.Parallel()
 	doc := readMetadata(t)
 	tests := []struct {
 		name string
@@ -228,6 +234,7 @@ func TestSameMetadata(t *testing.T) {
 // no hop role, even when assignments name it; another external account
 // still gets its hop.
 func TestExpandSAMLReplacesHop(t *testing.T) {
+	t.Parallel()
 	text := strings.Replace(samlModel("      metadata: identity-center-metadata.xml\n      permission_set: ReadOnly\n"), "users:\n", `  other-client:
     id: "555555555555"
     external: true
