@@ -58,6 +58,9 @@ type Options struct {
 	// report it FAILED with that reason once CreateLatency has passed,
 	// without forwarding it, as AWS does with an assignment it cannot make.
 	FailCreate func(n int) string
+	// Now is the proxy's clock (the rate windows and creation latency);
+	// time.Now when nil. Tests pass a clock of their own.
+	Now func() time.Time
 	// Fault, when set, is asked about every call: the service
 	// ("sso-admin", "identitystore" or "other"), the operation, and how many
 	// calls of that operation came before it.
@@ -108,6 +111,9 @@ func Start(opts Options) (*Proxy, error) {
 	}
 	if opts.MaxCreates == 0 {
 		opts.MaxCreates = 15
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -183,7 +189,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	svc, op := classify(r)
-	now := time.Now()
+	now := p.opts.Now()
 
 	p.mu.Lock()
 	p.stats.Calls[svc+":"+op]++

@@ -1,6 +1,7 @@
 package quotaproxy
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,15 +12,45 @@ import (
 )
 
 // upstream answers every call like moto answers a CreateAccountAssignment,
-// after delay.
-func upstream(t *testing.T, delay time.Duration) *httptest.Server {
+// once release is closed (at once when it is nil).
+func upstream(t *testing.T, release chan struct{}) *httptest.Server {
 	t.Helper()
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(delay)
+		if release != nil {
+			<-release
+		}
 		io.WriteString(w, `{"AccountAssignmentCreationStatus":{"Status":"SUCCEEDED","RequestId":"r-`+r.Header.Get("X-Test-Id")+`"}}`)
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// clock is a fake clock the tests move by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func newClock() *clock { return &clock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)} }
+
+// waitFor polls cond until it holds, failing the test when a generous
+// deadline passes first.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func call(t *testing.T, url, target, id string) (int, string) {
@@ -37,7 +68,9 @@ func call(t *testing.T, url, target, id string) (int, string) {
 }
 
 func TestThrottlesBeyondRate(t *testing.T) {
-	p, err := Start(Options{Upstream: upstream(t, 0).URL, Rate: 5})
+	// A frozen clock: all eight calls fall in one one-second window however
+	// slowly the machine runs them.
+	p, err := Start(Options{Upstream: upstream(t, nil).URL, Rate: 5, Now: newClock().Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,28 +94,30 @@ func TestThrottlesBeyondRate(t *testing.T) {
 }
 
 func TestConflictBeyondOutstandingCreates(t *testing.T) {
-	p, err := Start(Options{Upstream: upstream(t, 300*time.Millisecond).URL, Rate: -1, MaxCreates: 3})
+	release := make(chan struct{})
+	p, err := Start(Options{Upstream: upstream(t, release).URL, Rate: -1, MaxCreates: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	var mu sync.Mutex
-	conflicts := 0
 	var wg sync.WaitGroup
-	for i := range 6 {
+	for i := range 3 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if i >= 3 {
-				time.Sleep(100 * time.Millisecond) // the first three are outstanding
-			}
-			if _, body := call(t, p.URL, "SWBExternalService.CreateAccountAssignment", "x"); strings.Contains(body, "ConflictException") {
-				mu.Lock()
-				conflicts++
-				mu.Unlock()
-			}
+			call(t, p.URL, "SWBExternalService.CreateAccountAssignment", fmt.Sprint(i))
 		}()
 	}
+	// The first three are outstanding (held upstream) once the proxy
+	// counts them; then each further create is refused.
+	waitFor(t, "three outstanding creations", func() bool { return p.Stats().PeakOutstanding == 3 })
+	conflicts := 0
+	for i := 3; i < 6; i++ {
+		if _, body := call(t, p.URL, "SWBExternalService.CreateAccountAssignment", fmt.Sprint(i)); strings.Contains(body, "ConflictException") {
+			conflicts++
+		}
+	}
+	close(release)
 	wg.Wait()
 	if conflicts != 3 || p.Stats().PeakOutstanding != 3 {
 		t.Errorf("%d conflicts, peak %d outstanding; want 3 and 3", conflicts, p.Stats().PeakOutstanding)
@@ -90,7 +125,8 @@ func TestConflictBeyondOutstandingCreates(t *testing.T) {
 }
 
 func TestCreateLatencyMakesCreationAsynchronous(t *testing.T) {
-	p, err := Start(Options{Upstream: upstream(t, 0).URL, Rate: -1, MaxCreates: 1, CreateLatency: 200 * time.Millisecond})
+	clk := newClock()
+	p, err := Start(Options{Upstream: upstream(t, nil).URL, Rate: -1, MaxCreates: 1, CreateLatency: 200 * time.Millisecond, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +140,7 @@ func TestCreateLatencyMakesCreationAsynchronous(t *testing.T) {
 	if _, body := call(t, p.URL, "SWBExternalService.DescribeAccountAssignmentCreationStatus", "1"); !strings.Contains(body, "IN_PROGRESS") {
 		t.Errorf("status before the latency answered %s", body)
 	}
-	time.Sleep(250 * time.Millisecond)
+	clk.add(250 * time.Millisecond)
 	if _, body := call(t, p.URL, "SWBExternalService.DescribeAccountAssignmentCreationStatus", "1"); !strings.Contains(body, "SUCCEEDED") {
 		t.Errorf("status after the latency answered %s", body)
 	}
