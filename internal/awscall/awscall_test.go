@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -239,7 +240,7 @@ func TestExplain(t *testing.T) {
 		{"access denied names account and action", "ListInstances of the organization in account production (333333333333): AccessDeniedException: nope",
 			"the credentials gatehouse uses in account production (333333333333) may not call sso-admin:ListInstances", apiErr("AccessDeniedException", "nope")},
 		{"expired credentials", "the AWS credentials were rejected (ExpiredTokenException)", "aws sso login", apiErr("ExpiredTokenException", "")},
-		{"sandbox down", "ListInstances of the organization", "is the sandbox running? `gatehouse-sandbox status`", sendErr("http://127.0.0.1:45123/", syscall.ECONNREFUSED)},
+		{"sandbox down", "ListInstances of the organization in account production (333333333333): cannot reach http://127.0.0.1:45123/: connection refused", "is the sandbox running? `gatehouse-sandbox status`", sendErr("http://127.0.0.1:45123/", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})},
 		{"remote endpoint down", "ListInstances", "AWS_ENDPOINT_URL_SSO_ADMIN", sendErr("https://sso.us-east-1.amazonaws.com/", syscall.ECONNREFUSED)},
 		{"throttled to the end", "still refused after 3 attempts", "another tool may be using the sso-admin quota", apiErr("ThrottlingException", "")},
 		{"no credentials", "no usable AWS credentials", "pass --profile", errors.New("failed to retrieve credentials: no EC2 IMDS role found")},

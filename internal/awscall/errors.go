@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 
@@ -231,6 +232,9 @@ func Explain(s *Service, c Call, attempts int, err error) error {
 		return hint.Wrap(&explained{fmt.Sprintf("%s: the AWS credentials were rejected (%s)", where, Code(err)), err},
 			"refresh them (for example `aws sso login`) or choose other credentials with --profile, then run again")
 	case Refused, Transport:
+		if short := network(err); short != "" {
+			wrapped = &explained{where + ": " + short, err}
+		}
 		if loopback(err) {
 			return hint.Wrap(wrapped, "is the sandbox running? `gatehouse-sandbox status` tells; `gatehouse-sandbox up` starts it")
 		}
@@ -265,6 +269,26 @@ func missingCredentials(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "get credentials") ||
 		strings.Contains(msg, "no EC2 IMDS role found")
+}
+
+// network says in a few words what went wrong on the way to AWS: "cannot
+// reach http://127.0.0.1:9/: connection refused"; "" when err says nothing
+// more precise than itself.
+func network(err error) string {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return ""
+	}
+	cause := ue.Err
+	var oe *net.OpError
+	if errors.As(cause, &oe) && oe.Err != nil {
+		cause = oe.Err
+	}
+	var se *os.SyscallError
+	if errors.As(cause, &se) && se.Err != nil {
+		cause = se.Err
+	}
+	return "cannot reach " + ue.URL + ": " + cause.Error()
 }
 
 // loopback reports whether err is about a request to this machine (the
