@@ -445,7 +445,11 @@ func rulePartialWildcard(l *linter, st *lintStmt) {
 			}
 			fix := "name the exact " + strings.ToLower(typ) + " principal"
 			if typ == "AWS" {
-				fix = fmt.Sprintf(`name the account ("arn:aws:iam::ACCOUNT:root") and add "Condition": {"ArnLike": {"aws:PrincipalArn": %q}}`, v)
+				acct := "ACCOUNT"
+				if parts := strings.SplitN(v, ":", 6); len(parts) == 6 && accountIDRe.MatchString(parts[4]) {
+					acct = parts[4]
+				}
+				fix = fmt.Sprintf(`name the account ("arn:aws:iam::%s:root") and add "Condition": {"ArnLike": {"aws:PrincipalArn": %q}}`, acct, v)
 			}
 			l.add(st, RulePartialWildcard, High, fix,
 				"principal %s %q has a wildcard inside it: IAM accepts * only as the whole AWS principal, so IAM refuses the document and it matches nobody", typ, v)
@@ -732,17 +736,21 @@ func ruleSSOPattern(l *linter, st *lintStmt) {
 		named[r.name] = true
 	}
 	forms := ssoForms(l.k.Region)
+	unknownRegion := ""
+	if l.k.Region == "" {
+		unknownRegion = " if Identity Center is in such a region (its region is not known here)"
+	}
 	for _, r := range refs {
-		var missing []string
+		var missing, example []string
 		for _, f := range forms {
-			if !st.admits(keyPrincipalArn, ssoRoleARN(r.account, r.name, f)) {
-				missing = append(missing, f.label)
+			if arn := ssoRoleARN(r.account, r.name, f); !st.admits(keyPrincipalArn, arn) {
+				missing, example = append(missing, f.label), append(example, arn)
 			}
 		}
 		if len(missing) > 0 {
 			l.add(st, RuleSSOPattern, Medium,
 				fmt.Sprintf(`match both forms, as gatehouse does: "ArnLike": {"aws:PrincipalArn": %s}`, jsonList(trust.SSORolePatterns(r.account, r.name))),
-				"no aws:PrincipalArn pattern of the statement matches the role of permission set %s in %s: it misses %s", r.name, strings.Join(missing, " and "), strings.Join(missing, " and "))
+				"the statement's aws:PrincipalArn conditions miss the role of permission set %s in %s, such as %s: people with %s cannot assume this role%s", r.name, strings.Join(missing, " and "), strings.Join(example, " and "), r.name, unknownRegion)
 		}
 		var collide []string
 		for _, q := range l.k.PermissionSets {

@@ -82,179 +82,184 @@ type lintCase struct {
 	doc    string
 	k      *Knowledge // testKnowledge() when nil
 	want   []string   // "RULE severity statement"
+	arn    string     // the role's ARN, testRoleARN when ""
 }
 
 var trustCases = []lintCase{
 	// POLICY-INVALID
 	{RulePolicyInvalid, "not JSON", "IAM UG: IAM JSON policy grammar", `{"Version": "2012-10-17", "Statement": [`, nil,
-		[]string{"POLICY-INVALID medium -1"}},
+		[]string{"POLICY-INVALID medium -1"}, ""},
 	{RulePolicyInvalid, "statement is not an object", "IAM UG: IAM JSON policy grammar", `{"Statement": [42]}`, nil,
-		[]string{"POLICY-INVALID medium 0"}},
+		[]string{"POLICY-INVALID medium 0"}, ""},
 	{RulePolicyInvalid, "URL-encoded as GetRole returns it reads fine", "IAM API: GetRole (AssumeRolePolicyDocument is URL-encoded)",
 		"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A%22arn%3Aaws%3Aiam%3A%3A222222222222%3Aroot%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%2C%22Condition%22%3A%7B%22ArnEquals%22%3A%7B%22aws%3APrincipalArn%22%3A%22arn%3Aaws%3Aiam%3A%3A222222222222%3Arole%2FDeployer%22%7D%7D%7D%5D%7D", nil,
-		nil},
+		nil, ""},
 
 	// TP-PUBLIC
 	{RulePublic, "AWS * without condition", "IAM UG: Principal element, all principals", doc(allow(`{"AWS": "*"}`, "")), nil,
-		[]string{"TP-PUBLIC critical 0"}},
+		[]string{"TP-PUBLIC critical 0"}, ""},
 	{RulePublic, "an external ID does not limit who", "IAM UG: Access to AWS accounts owned by third parties", doc(allow(`{"AWS": "*"}`, `{"StringEquals": {"sts:ExternalId": "abc"}}`)), nil,
-		[]string{"TP-PUBLIC critical 0"}},
+		[]string{"TP-PUBLIC critical 0"}, ""},
 	{RulePublic, "aws:PrincipalArn with a wildcard account", "IAM UG: Global condition context keys, aws:PrincipalArn", doc(allow(`{"AWS": "*"}`, `{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/Deploy"}}`)), nil,
-		[]string{"TP-PUBLIC critical 0"}},
+		[]string{"TP-PUBLIC critical 0"}, ""},
 	{RulePublic, "ForAllValues on the org ID lets callers outside any organization in", "IAM UG: Single-valued vs multivalued context keys", doc(allow(`{"AWS": "*"}`, `{"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}}`)), nil,
-		[]string{"TP-FORALL-SINGLE high 0", "TP-PUBLIC critical 0"}},
+		[]string{"TP-FORALL-SINGLE high 0", "TP-PUBLIC critical 0"}, ""},
 	{RulePublic, "fixed: aws:PrincipalOrgID", "IAM UG: Global condition context keys, aws:PrincipalOrgID", doc(allow(`{"AWS": "*"}`, `{"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}}`)), nil,
-		nil},
+		nil, ""},
 
 	// TP-ROOT
 	{RuleRoot, "another account as a whole", "IAM UG: Principal element, AWS account principals", doc(allow(member2Root, "")), nil,
-		[]string{"TP-NOMFA info 0", "TP-ROOT medium 0"}},
+		[]string{"TP-NOMFA info 0", "TP-ROOT medium 0"}, ""},
 	{RuleRoot, "the role's own account as a whole", "IAM UG: Principal element, AWS account principals", doc(allow(`{"AWS": "111111111111"}`, "")), nil,
-		[]string{"TP-ROOT low 0"}},
+		[]string{"TP-ROOT low 0"}, ""},
 	{RuleRoot, "fixed: narrowed by aws:PrincipalArn", "IAM UG: Global condition context keys, aws:PrincipalArn", doc(allow(member2Root, deployerArn)), nil,
-		nil},
+		nil, ""},
 
 	// TP-3P-NOEXTID and TP-CROSSORG
 	{RuleThirdPartyNoExtID, "third party without external ID", "IAM UG: Access to AWS accounts owned by third parties", doc(allow(`{"AWS": "arn:aws:iam::999999999999:role/Vendor"}`, "")), nil,
-		[]string{"TP-3P-NOEXTID high 0", "TP-CROSSORG medium 0"}},
+		[]string{"TP-3P-NOEXTID high 0", "TP-CROSSORG medium 0"}, ""},
 	{RuleThirdPartyNoExtID, "external ID with a wildcard", "IAM UG: Access to AWS accounts owned by third parties", doc(allow(`{"AWS": "999999999999"}`, `{"StringLike": {"sts:ExternalId": "*"}}`)), nil,
-		[]string{"TP-3P-NOEXTID high 0", "TP-CROSSORG medium 0", "TP-NOMFA info 0", "TP-ROOT medium 0"}},
+		[]string{"TP-3P-NOEXTID high 0", "TP-CROSSORG medium 0", "TP-NOMFA info 0", "TP-ROOT medium 0"}, ""},
 	{RuleThirdPartyNoExtID, "external ID with IfExists", "IAM UG: Condition operators, ...IfExists", doc(allow(`{"AWS": "arn:aws:iam::999999999999:role/Vendor"}`, `{"StringEqualsIfExists": {"sts:ExternalId": "abc"}}`)), nil,
-		[]string{"TP-3P-NOEXTID high 0", "TP-CROSSORG medium 0"}},
+		[]string{"TP-3P-NOEXTID high 0", "TP-CROSSORG medium 0"}, ""},
 	{RuleThirdPartyNoExtID, "only a Null check on the external ID", "IAM UG: Condition operators, Null", doc(allow(`{"AWS": "arn:aws:iam::999999999999:role/Vendor"}`, `{"Null": {"sts:ExternalId": "false"}}`)), nil,
-		[]string{"TP-3P-NOEXTID high 0", "TP-CROSSORG medium 0"}},
+		[]string{"TP-3P-NOEXTID high 0", "TP-CROSSORG medium 0"}, ""},
 	{RuleThirdPartyNoExtID, "fixed: StringEquals sts:ExternalId", "IAM UG: Access to AWS accounts owned by third parties", doc(allow(`{"AWS": "arn:aws:iam::999999999999:role/Vendor"}`, `{"StringEquals": {"sts:ExternalId": "7f3e2a"}}`)), nil,
-		[]string{"TP-CROSSORG medium 0"}},
+		[]string{"TP-CROSSORG medium 0"}, ""},
 	{RuleCrossOrg, "an external account of the model", "Organizations UG: resource control policies", doc(allow(`{"AWS": "arn:aws:iam::333333333333:role/Partner"}`, "")), nil,
-		[]string{"TP-CROSSORG info 0"}},
+		[]string{"TP-CROSSORG info 0"}, ""},
 	{RuleCrossOrg, "no organization read: no cross-org finding", "Organizations UG: resource control policies", doc(allow(`{"AWS": "arn:aws:iam::999999999999:role/Vendor"}`, `{"StringEquals": {"sts:ExternalId": "7f3e2a"}}`)), &Knowledge{},
-		nil},
+		nil, ""},
 	{RuleCrossOrg, "fixed: a member account", "Organizations UG: resource control policies", doc(allow(`{"AWS": "arn:aws:iam::222222222222:role/Deployer"}`, "")), nil,
-		nil},
+		nil, ""},
 
 	// TP-DANGLING
 	{RuleDangling, "unique ID of a deleted role", "IAM UG: IAM identifiers, unique identifiers", doc(allow(`{"AWS": "AROA1234567890ABCDEFG"}`, "")), nil,
-		[]string{"TP-DANGLING low 0"}},
+		[]string{"TP-DANGLING low 0"}, ""},
 	{RuleDangling, "unique ID of a deleted user", "IAM UG: IAM identifiers, unique identifiers", doc(allow(`{"AWS": ["arn:aws:iam::222222222222:role/Deployer", "AIDA1234567890ABCDEFG"]}`, "")), nil,
-		[]string{"TP-DANGLING low 0"}},
+		[]string{"TP-DANGLING low 0"}, ""},
 	{RuleDangling, "fixed: the role by ARN", "IAM UG: IAM identifiers, unique identifiers", doc(allow(`{"AWS": "arn:aws:iam::222222222222:role/Deployer"}`, "")), nil,
-		nil},
+		nil, ""},
 
 	// TP-NOTPRINCIPAL and TP-RESOURCE
 	{RuleNotPrincipal, "NotPrincipal", "IAM UG: NotPrincipal element", doc(`{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "sts:AssumeRole"}`), nil,
-		[]string{"TP-NOTPRINCIPAL high 0"}},
+		[]string{"TP-NOTPRINCIPAL high 0"}, ""},
 	{RuleNotPrincipal, "fixed: Principal", "IAM UG: NotPrincipal element", doc(allow(`{"AWS": "arn:aws:iam::222222222222:role/Deployer"}`, "")), nil,
-		nil},
+		nil, ""},
 	{RuleResource, "Resource in a trust policy", "IAM Access Analyzer: policy check reference, role trust policy", doc(`{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:role/Deployer"}, "Action": "sts:AssumeRole", "Resource": "*"}`), nil,
-		[]string{"TP-RESOURCE high 0"}},
+		[]string{"TP-RESOURCE high 0"}, ""},
 	{RuleResource, "fixed: no Resource", "IAM Access Analyzer: policy check reference, role trust policy", doc(allow(`{"AWS": "arn:aws:iam::222222222222:role/Deployer"}`, "")), nil,
-		nil},
+		nil, ""},
 
 	// TP-PARTIAL-WILDCARD
 	{RulePartialWildcard, "wildcard inside a role ARN", "IAM UG: Principal element (no partial wildcards)", doc(allow(`{"AWS": "arn:aws:iam::222222222222:role/ci-*"}`, "")), nil,
-		[]string{"TP-PARTIAL-WILDCARD high 0"}},
+		[]string{"TP-PARTIAL-WILDCARD high 0"}, ""},
 	{RulePartialWildcard, "bare Principal *", "IAM Access Analyzer: role trust policy unsupported wildcard in principal", doc(allow(`"*"`, `{"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}}`)), nil,
-		[]string{"TP-PARTIAL-WILDCARD high 0"}},
+		[]string{"TP-PARTIAL-WILDCARD high 0"}, ""},
 	{RulePartialWildcard, "fixed: account and ArnLike", "IAM UG: Principal element (no partial wildcards)", doc(allow(member2Root, `{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/ci-*"}}`)), nil,
-		nil},
+		nil, ""},
 
 	// TP-FORALL-SINGLE
 	{RuleForAllSingle, "ForAllValues on a principal tag", "IAM UG: Single-valued vs multivalued context keys", doc(allow(member2Root, `{"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/Deployer"}, "ForAllValues:StringEquals": {"aws:PrincipalTag/team": "ops"}}`)), nil,
-		[]string{"TP-FORALL-SINGLE high 0"}},
+		[]string{"TP-FORALL-SINGLE high 0"}, ""},
 	{RuleForAllSingle, "fixed: Null false next to it", "IAM UG: Single-valued vs multivalued context keys", doc(allow(member2Root, `{"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/Deployer"}, "ForAllValues:StringEquals": {"aws:PrincipalTag/team": "ops"}, "Null": {"aws:PrincipalTag/team": "false"}}`)), nil,
-		nil},
+		nil, ""},
 
 	// TP-MULTI-NOSET
 	{RuleMultiNoSet, "plain StringLike on aws:PrincipalOrgPaths", "IAM UG: Global condition context keys, aws:PrincipalOrgPaths", doc(allow(`{"AWS": "*"}`, `{"StringLike": {"aws:PrincipalOrgPaths": "o-abcdefghij/r-ab12/ou-ab12-11111111/*"}}`)), nil,
-		[]string{"TP-MULTI-NOSET medium 0"}},
+		[]string{"TP-MULTI-NOSET medium 0"}, ""},
 	{RuleMultiNoSet, "fixed: ForAnyValue:StringLike", "IAM UG: Global condition context keys, aws:PrincipalOrgPaths", doc(allow(`{"AWS": "*"}`, `{"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abcdefghij/r-ab12/ou-ab12-11111111/*"}}`)), nil,
-		nil},
+		nil, ""},
 
 	// TP-NOMFA
 	{RuleNoMFA, "IAM user without MFA", "IAM UG: Configuring MFA-protected API access", doc(allow(`{"AWS": "arn:aws:iam::222222222222:user/alice"}`, "")), nil,
-		[]string{"TP-NOMFA medium 0"}},
+		[]string{"TP-NOMFA medium 0"}, ""},
 	{RuleNoMFA, "IAM users by aws:PrincipalArn pattern without MFA", "IAM UG: Configuring MFA-protected API access", doc(allow(member2Root, `{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:user/ops-*"}}`)), nil,
-		[]string{"TP-NOMFA medium 0"}},
+		[]string{"TP-NOMFA medium 0"}, ""},
 	{RuleNoMFA, "fixed: MFA required", "IAM UG: Configuring MFA-protected API access", doc(allow(`{"AWS": "arn:aws:iam::222222222222:user/alice"}`, `{`+mfaPresent+`}`)), nil,
-		nil},
+		nil, ""},
 	{RuleNoMFA, "Deny with Bool false misses long-term keys", "IAM UG: Condition operators, ...IfExists (MFA example)", doc(allow(`{"AWS": "arn:aws:iam::222222222222:role/Deployer"}`, ""), `{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}`), nil,
-		[]string{"TP-NOMFA medium 1"}},
+		[]string{"TP-NOMFA medium 1"}, ""},
 	{RuleNoMFA, "fixed: Deny with BoolIfExists", "IAM UG: Condition operators, ...IfExists (MFA example)", doc(allow(`{"AWS": "arn:aws:iam::222222222222:role/Deployer"}`, ""), `{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}`), nil,
-		nil},
+		nil, ""},
 	{RuleNoMFA, "MFA required of Identity Center sessions", "IAM Identity Center UG: Referencing permission sets in resource policies", doc(allow(ownRoot, `{"ArnLike": {"aws:PrincipalArn": ["`+ssoBase+`AWSReservedSSO_ReadOnly_*", `+ssoReadOnlyRx+`]}, `+mfaPresent+`}`)), nil,
-		[]string{"TP-NOMFA low 0"}},
+		[]string{"TP-NOMFA low 0"}, ""},
 
 	// TP-SSO-PATTERN
 	{RuleSSOPattern, "region-less form only, Identity Center in eu-west-1", "IAM Identity Center UG: Referencing permission sets in resource policies", doc(allow(ownRoot, `{"ArnLike": {"aws:PrincipalArn": "`+ssoBase+`AWSReservedSSO_ReadOnly_*"}}`)), nil,
-		[]string{"TP-SSO-PATTERN medium 0"}},
+		[]string{"TP-SSO-PATTERN medium 0"}, ""},
 	{RuleSSOPattern, "regional form only, Identity Center in us-east-1", "IAM Identity Center UG: Referencing permission sets in resource policies", doc(allow(ownRoot, `{"ArnLike": {"aws:PrincipalArn": `+ssoReadOnlyRx+`}}`)), &Knowledge{Region: "us-east-1", PermissionSets: []string{"ReadOnly"}},
-		[]string{"TP-SSO-PATTERN medium 0"}},
+		[]string{"TP-SSO-PATTERN medium 0"}, ""},
+	{RuleSSOPattern, "regional form only, Identity Center's region unknown", "IAM Identity Center UG: Referencing permission sets in resource policies", doc(allow(ownRoot, `{"ArnLike": {"aws:PrincipalArn": `+ssoReadOnlyRx+`}}`)), &Knowledge{PermissionSets: []string{"ReadOnly"}},
+		[]string{"TP-SSO-PATTERN medium 0"}, ""},
 	{RuleSSOPattern, "fixed: both forms", "IAM Identity Center UG: Referencing permission sets in resource policies", doc(allow(ownRoot, `{"ArnLike": {"aws:PrincipalArn": ["`+ssoBase+`AWSReservedSSO_ReadOnly_*", `+ssoReadOnlyRx+`]}}`)), nil,
-		nil},
+		nil, ""},
 	{RuleSSOPattern, "StringEquals with a wildcard", "IAM UG: Condition operators, string condition operators", doc(allow(ownRoot, `{"StringEquals": {"aws:PrincipalArn": `+ssoReadOnlyRx+`}}`)), nil,
-		[]string{"TP-SSO-PATTERN medium 0"}},
+		[]string{"TP-SSO-PATTERN medium 0"}, ""},
 	{RuleSSOPattern, "exact AWSReservedSSO role as principal", "IAM Identity Center UG: Referencing permission sets in resource policies", doc(allow(`{"AWS": "`+ssoBase+`eu-west-1/AWSReservedSSO_ReadOnly_0123456789abcdef"}`, "")), nil,
-		[]string{"TP-SSO-PATTERN medium 0"}},
+		[]string{"TP-SSO-PATTERN medium 0"}, ""},
 	{RuleSSOPattern, "exact AWSReservedSSO role in aws:PrincipalArn", "IAM Identity Center UG: Referencing permission sets in resource policies", doc(allow(ownRoot, `{"ArnEquals": {"aws:PrincipalArn": "`+ssoBase+`eu-west-1/AWSReservedSSO_ReadOnly_0123456789abcdef"}}`)), nil,
-		[]string{"TP-SSO-PATTERN medium 0"}},
+		[]string{"TP-SSO-PATTERN medium 0"}, ""},
 	{RuleSSOPattern, "prefix collision with Admin_ReadOnly", "IAM Identity Center UG: Referencing permission sets in resource policies", doc(allow(ownRoot, `{"ArnLike": {"aws:PrincipalArn": ["`+ssoBase+`AWSReservedSSO_Admin_*", "`+ssoBase+`*/AWSReservedSSO_Admin_*"]}}`)), nil,
-		[]string{"TP-SSO-PATTERN medium 0"}},
+		[]string{"TP-SSO-PATTERN medium 0"}, ""},
 	{RuleSSOPattern, "fixed: gatehouse's ArnNotLike exclusion", "IAM Identity Center UG: Referencing permission sets in resource policies", doc(allow(ownRoot, `{"ArnLike": {"aws:PrincipalArn": ["`+ssoBase+`AWSReservedSSO_Admin_*", "`+ssoBase+`*/AWSReservedSSO_Admin_*"]}, "ArnNotLike": {"aws:PrincipalArn": ["`+ssoBase+`AWSReservedSSO_Admin_ReadOnly_*", "`+ssoBase+`*/AWSReservedSSO_Admin_ReadOnly_*"]}}`)), nil,
-		nil},
+		nil, ""},
 	{RuleSSOPattern, "both sets trusted on purpose", "IAM Identity Center UG: Referencing permission sets in resource policies", doc(allow(ownRoot, `{"ArnLike": {"aws:PrincipalArn": ["`+ssoBase+`*/AWSReservedSSO_Admin_*", "`+ssoBase+`*/AWSReservedSSO_Admin_ReadOnly_*"]}}`)), nil,
-		nil},
+		nil, ""},
 
 	// TP-LIKE-MISSING
 	{RuleLikeMissing, "StringEquals with a wildcard", "IAM UG: Condition operators, string condition operators", doc(allow(member2Root, `{"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/Deployer"}, "StringEquals": {"aws:PrincipalTag/team": "ops-*"}}`)), nil,
-		[]string{"TP-LIKE-MISSING low 0"}},
+		[]string{"TP-LIKE-MISSING low 0"}, ""},
 	{RuleLikeMissing, "fixed: StringLike", "IAM UG: Condition operators, string condition operators", doc(allow(member2Root, `{"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/Deployer"}, "StringLike": {"aws:PrincipalTag/team": "ops-*"}}`)), nil,
-		nil},
+		nil, ""},
 
 	// TP-SVC-CONFDEP
 	{RuleServiceConfDep, "service without source condition", "IAM UG: The confused deputy problem (cross-service)", doc(allow(`{"Service": "config.amazonaws.com"}`, "")), nil,
-		[]string{"TP-SVC-CONFDEP low 0"}},
+		[]string{"TP-SVC-CONFDEP low 0"}, ""},
 	{RuleServiceConfDep, "fixed: aws:SourceAccount", "IAM UG: The confused deputy problem (cross-service)", doc(allow(`{"Service": "config.amazonaws.com"}`, `{"StringEquals": {"aws:SourceAccount": "111111111111"}}`)), nil,
-		nil},
+		nil, ""},
 	{RuleServiceConfDep, "EC2 instance roles have no source to name", "IAM UG: Use an IAM role to grant permissions to applications on EC2", doc(allow(`{"Service": "ec2.amazonaws.com"}`, "")), nil,
-		nil},
+		nil, ""},
+	{RuleServiceConfDep, "a service-linked role's trust cannot be edited", "IAM UG: Using service-linked roles", doc(allow(`{"Service": "config.amazonaws.com"}`, "")), nil,
+		nil, "arn:aws:iam::111111111111:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"},
 
 	// TP-OIDC
 	{RuleOIDC, "GitHub without sub", "GitHub Docs: Configuring OpenID Connect in Amazon Web Services", doc(federated(githubOIDC, webIdentity, `{"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}`)), nil,
-		[]string{"TP-OIDC high 0"}},
+		[]string{"TP-OIDC high 0"}, ""},
 	{RuleOIDC, "GitHub with any repository", "GitHub Docs: Configuring OpenID Connect in Amazon Web Services", doc(federated(githubOIDC, webIdentity, `{"StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}`)), nil,
-		[]string{"TP-OIDC high 0"}},
+		[]string{"TP-OIDC high 0"}, ""},
 	{RuleOIDC, "fixed: GitHub pinned to a repository and branch", "GitHub Docs: Configuring OpenID Connect in Amazon Web Services", doc(federated(githubOIDC, webIdentity, `{"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}, "StringLike": {"token.actions.githubusercontent.com:sub": "repo:octo-org/app:ref:refs/heads/main"}}`)), nil,
-		nil},
+		nil, ""},
 	{RuleOIDC, "EKS provider without conditions", "IAM UG: Create a role for OpenID Connect federation", doc(federated(eksOIDC, webIdentity, "")), nil,
-		[]string{"TP-OIDC high 0"}},
+		[]string{"TP-OIDC high 0"}, ""},
 	{RuleOIDC, "fixed: EKS service account subject", "IAM UG: Create a role for OpenID Connect federation", doc(federated(eksOIDC, webIdentity, `{"StringEquals": {"oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789:sub": "system:serviceaccount:default:app"}}`)), nil,
-		nil},
+		nil, ""},
 	{RuleOIDC, "Cognito without aud", "Cognito DG: IAM roles for identity pools (role trust)", doc(federated(`{"Federated": "cognito-identity.amazonaws.com"}`, webIdentity, "")), nil,
-		[]string{"TP-OIDC high 0"}},
+		[]string{"TP-OIDC high 0"}, ""},
 	{RuleOIDC, "fixed: Cognito with the identity pool", "Cognito DG: IAM roles for identity pools (role trust)", doc(federated(`{"Federated": "cognito-identity.amazonaws.com"}`, webIdentity, `{"StringEquals": {"cognito-identity.amazonaws.com:aud": "eu-west-1:12345678-1234-1234-1234-123456789012"}}`)), nil,
-		nil},
+		nil, ""},
 
 	// TP-SAML
 	{RuleSAML, "SAML provider without SAML:aud", "IAM UG: Create a role for SAML 2.0 federation", doc(federated(`{"Federated": "arn:aws:iam::111111111111:saml-provider/Okta"}`, samlAction, "")), nil,
-		[]string{"TP-SAML high 0"}},
+		[]string{"TP-SAML high 0"}, ""},
 	{RuleSAML, "fixed: SAML:aud", "IAM UG: Create a role for SAML 2.0 federation", doc(federated(`{"Federated": "arn:aws:iam::111111111111:saml-provider/Okta"}`, samlAction, samlAudience)), nil,
-		nil},
+		nil, ""},
 	{RuleSAML, "Identity Center's own provider", "IAM Identity Center UG: Referencing permission sets in resource policies", doc(federated(`{"Federated": "arn:aws:iam::111111111111:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE"}`, `"Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"]`, "")), nil,
-		nil},
+		nil, ""},
 
 	// TP-ACTION-WIDE
 	{RuleActionWide, "sts:*", "IAM UG: Action element", doc(`{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:role/Deployer"}, "Action": "sts:*"}`), nil,
-		[]string{"TP-ACTION-WIDE low 0"}},
+		[]string{"TP-ACTION-WIDE low 0"}, ""},
 	{RuleActionWide, "NotAction", "IAM UG: NotAction element", doc(`{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:role/Deployer"}, "NotAction": "sts:AssumeRoleWithSAML"}`), nil,
-		[]string{"TP-ACTION-WIDE low 0"}},
+		[]string{"TP-ACTION-WIDE low 0"}, ""},
 	{RuleActionWide, "fixed: the actions used", "IAM UG: Action element", doc(`{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:role/Deployer"}, "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]}`), nil,
-		nil},
+		nil, ""},
 
 	// TP-REDUNDANT-SESSION
 	{RuleRedundantSession, "session next to its role", "IAM Access Analyzer: redundant principal in role trust policy", doc(allow(`{"AWS": ["arn:aws:iam::222222222222:role/Deployer", "arn:aws:sts::222222222222:assumed-role/Deployer/alice"]}`, "")), nil,
-		[]string{"TP-REDUNDANT-SESSION info 0"}},
+		[]string{"TP-REDUNDANT-SESSION info 0"}, ""},
 	{RuleRedundantSession, "fixed: the session alone", "IAM UG: Principal element, role session principals", doc(allow(`{"AWS": "arn:aws:sts::222222222222:assumed-role/Deployer/alice"}`, "")), nil,
-		nil},
+		nil, ""},
 }
 
 func summarize(fs []Finding) []string {
@@ -292,12 +297,13 @@ func TestLintTrust(t *testing.T) {
 			if tc.k != nil {
 				k = *tc.k
 			}
-			got := LintTrust(TrustSubject{AccountID: roleAccount, ARN: testRoleARN, Document: tc.doc}, k)
+			arn := cmpOr(tc.arn, testRoleARN)
+			got := LintTrust(TrustSubject{AccountID: roleAccount, ARN: arn, Document: tc.doc}, k)
 			if diff := cmp.Diff(tc.want, summarize(got)); diff != "" {
 				t.Errorf("LintTrust() mismatch (-want +got) [%s]:\n%s\nfindings: %+v", tc.source, diff, got)
 			}
 			for _, f := range got {
-				checkFinding(t, f, roleAccount, testRoleARN)
+				checkFinding(t, f, roleAccount, arn)
 			}
 		})
 	}
