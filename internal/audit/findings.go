@@ -109,7 +109,7 @@ func LintIdentity(s IdentitySubject, k Knowledge) []Finding {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		l := &linter{account: s.AccountID, resource: s.Resource, k: k, prefix: fmt.Sprintf("policy %s: ", name)}
+		l := &linter{account: s.AccountID, resource: s.Resource, k: k, prefix: fmt.Sprintf("policy %s: ", name), awsManaged: strings.HasPrefix(name, awsManagedPrefix)}
 		d := parseLintDoc(s.Policies[name])
 		if d.problem != "" {
 			l.add(nil, RulePolicyInvalid, Medium, "correct the policy document: IAM would refuse it", "%s", d.problem)
@@ -136,6 +136,7 @@ func LintIdentity(s IdentitySubject, k Knowledge) []Finding {
 type linter struct {
 	account, resource string
 	prefix            string // names the policy in identity findings
+	awsManaged        bool   // the identity policy is AWS managed: it cannot be edited
 	k                 Knowledge
 	out               []Finding
 }
@@ -1005,6 +1006,9 @@ func (l *linter) redundantSessions(d lintDoc) {
 	}
 }
 
+// awsManagedPrefix starts the ARN of every AWS managed policy.
+const awsManagedPrefix = "arn:aws:iam::aws:policy/"
+
 // anyRoleSamples are role ARNs in two accounts: a resource pattern that
 // matches both matches any role in any account.
 var anyRoleSamples = []string{"arn:aws:iam::000000000001:role/any-role", "arn:aws:iam::999999999998:role/some/path/other-role"}
@@ -1057,7 +1061,10 @@ func ruleAssumeStar(l *linter, st *lintStmt) {
 			return
 		}
 	}
-	l.add(st, RuleAssumeStar, Medium,
-		fmt.Sprintf(`list the roles it needs in Resource ("arn:aws:iam::ACCOUNT:role/NAME"), or add "Condition": {"StringEquals": {"aws:ResourceOrgID": %q}} to keep it inside your organization`, l.k.orgIDOrPlaceholder()),
+	fix := fmt.Sprintf(`list the roles it needs in Resource ("arn:aws:iam::ACCOUNT:role/NAME"), or add "Condition": {"StringEquals": {"aws:ResourceOrgID": %q}} to keep it inside your organization`, l.k.orgIDOrPlaceholder())
+	if l.awsManaged {
+		fix = fmt.Sprintf(`an AWS managed policy cannot be edited: bound it with a permissions boundary or an inline policy that denies sts:AssumeRole* with "Condition": {"StringNotEquals": {"aws:ResourceOrgID": %q}}`, l.k.orgIDOrPlaceholder())
+	}
+	l.add(st, RuleAssumeStar, Medium, fix,
 		"the statement allows sts:AssumeRole on %s: %s can assume every role, in any account, whose trust policy trusts its account or names it", quoteList(any), cmpOr(l.resource, "the principal"))
 }

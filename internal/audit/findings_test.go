@@ -405,6 +405,12 @@ var identityCases = []identityCase{
 	{RuleAssumeStar, "one account's roles only", "IAM UG: Grant a user permissions to switch roles",
 		map[string]string{"hop": identityDoc(`{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::222222222222:role/*"}`)},
 		nil},
+	{RuleAssumeStar, "NotAction that leaves sts in (PowerUserAccess)", "AWS managed policy reference: PowerUserAccess",
+		map[string]string{"arn:aws:iam::aws:policy/PowerUserAccess": identityDoc(`{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"}`)},
+		[]string{"ID-ASSUME-STAR medium 0"}},
+	{RuleAssumeStar, "NotAction that takes sts out", "IAM UG: NotAction element",
+		map[string]string{"ops": identityDoc(`{"Effect": "Allow", "NotAction": ["iam:*", "sts:*"], "Resource": "*"}`)},
+		nil},
 	{RulePolicyInvalid, "an unreadable policy among good ones", "IAM UG: IAM JSON policy grammar",
 		map[string]string{"a": "{", "b": identityDoc(`{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}`)},
 		[]string{"POLICY-INVALID medium -1"}},
@@ -440,6 +446,20 @@ func TestLintIdentityNamesPolicyInOrder(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"policy alpha 1 Hop", "policy zeta 0 "}, where); diff != "" {
 		t.Errorf("LintIdentity() policies mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestLintIdentityAWSManagedFix(t *testing.T) {
+	t.Parallel()
+	star := identityDoc(`{"Effect": "Allow", "Action": "*", "Resource": "*"}`)
+	got := LintIdentity(IdentitySubject{AccountID: roleAccount, Resource: "AdministratorAccess", Policies: map[string]string{
+		"arn:aws:iam::aws:policy/AdministratorAccess": star, "inline": star,
+	}}, testKnowledge())
+	if len(got) != 2 {
+		t.Fatalf("LintIdentity() = %+v, want one finding per policy", got)
+	}
+	if !strings.Contains(got[0].Fix, "cannot be edited") || strings.Contains(got[1].Fix, "cannot be edited") {
+		t.Errorf("only the AWS managed policy's fix should say it cannot be edited:\n%s\n%s", got[0].Fix, got[1].Fix)
 	}
 }
 
