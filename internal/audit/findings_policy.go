@@ -470,6 +470,15 @@ func hasWildcard(pattern string) bool {
 // unless fold. It backtracks only to the last "*", so it is linear in
 // practice and never recursive.
 func globMatch(pattern, s string, fold bool) bool {
+	if isPlainASCII(pattern) && isPlainASCII(s) && !strings.Contains(pattern, "${") {
+		return globMatchBytes(pattern, s, fold)
+	}
+	return globMatchRunes(pattern, s, fold)
+}
+
+// globMatchRunes is globMatch for any text: it reads escapes and matches
+// runes.
+func globMatchRunes(pattern, s string, fold bool) bool {
 	p := globTokens(pattern)
 	r := []rune(s)
 	eq := func(a, b rune) bool {
@@ -501,6 +510,50 @@ func globMatch(pattern, s string, fold bool) bool {
 	return pi == len(p)
 }
 
+func isPlainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// globMatchBytes is globMatch for ASCII text without escapes, which is
+// what policies almost always hold; it allocates nothing.
+func globMatchBytes(p, s string, fold bool) bool {
+	eq := func(a, b byte) bool {
+		if fold && 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if fold && 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		return a == b
+	}
+	pi, si, star, mark := 0, 0, -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], s[si]))):
+			pi++
+			si++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
 // arnLike matches an ARN against an ArnLike pattern: each of the six
 // colon-separated parts on its own, so a wildcard never spans a colon of
 // the first five. A value that is not an ARN never matches.
@@ -508,17 +561,19 @@ func arnLike(pattern, value string) bool {
 	if pattern == "*" {
 		return true
 	}
-	pp := strings.SplitN(pattern, ":", 6)
-	vp := strings.SplitN(value, ":", 6)
-	if len(pp) < 6 || len(vp) < 6 {
+	if strings.Count(pattern, ":") < 5 || strings.Count(value, ":") < 5 {
 		return false
 	}
-	for i := range pp {
-		if !globMatch(pp[i], vp[i], false) {
+	p, v := pattern, value
+	for range 5 {
+		var pc, vc string
+		pc, p, _ = strings.Cut(p, ":")
+		vc, v, _ = strings.Cut(v, ":")
+		if !globMatch(pc, vc, false) {
 			return false
 		}
 	}
-	return true
+	return globMatch(p, v, false)
 }
 
 // condValueMatches reports whether value satisfies one value of c's operator,
@@ -542,8 +597,9 @@ func condValueMatches(base, pattern, value string) bool {
 // matching, and no negated one does. Conditions on other keys are not
 // looked at.
 func (st *lintStmt) admits(key, value string) bool {
-	for _, c := range st.conditions(key) {
-		if c.base == "" || c.base == "Null" {
+	lk := strings.ToLower(key)
+	for _, c := range st.conds {
+		if c.lkey != lk || c.base == "" || c.base == "Null" {
 			continue
 		}
 		hit := false

@@ -590,3 +590,61 @@ func FuzzLintTrust(f *testing.F) {
 		LintIdentity(IdentitySubject{AccountID: roleAccount, Resource: testRoleARN, Policies: map[string]string{"p": d}}, k)
 	})
 }
+
+// BenchmarkLintTrust lints a trust policy of the shape gatehouse writes
+// for a permission set with exclusions, against 200 permission set names.
+func BenchmarkLintTrust(b *testing.B) {
+	k := testKnowledge()
+	for i := range 200 {
+		k.PermissionSets = append(k.PermissionSets, fmt.Sprintf("Set%03d", i))
+	}
+	d := doc(allow(ownRoot, `{"ArnLike": {"aws:PrincipalArn": ["`+ssoBase+`AWSReservedSSO_Admin_*", "`+ssoBase+`*/AWSReservedSSO_Admin_*"]}, "ArnNotLike": {"aws:PrincipalArn": ["`+ssoBase+`AWSReservedSSO_Admin_ReadOnly_*", "`+ssoBase+`*/AWSReservedSSO_Admin_ReadOnly_*"]}}`))
+	s := TrustSubject{AccountID: roleAccount, ARN: testRoleARN, Document: d}
+	b.ReportAllocs()
+	for b.Loop() {
+		if got := LintTrust(s, k); len(got) != 0 {
+			b.Fatalf("LintTrust() = %+v", got)
+		}
+	}
+}
+
+func TestGlobMatch(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		pattern, s string
+		fold, want bool
+	}{
+		{"role/*", "role/a/b", false, true},
+		{"role/?", "role/ab", false, false},
+		{"a*b*c", "aXXbYYc", false, true},
+		{"a*b*c", "aXXbYY", false, false},
+		{"*", "", false, true},
+		{"", "x", false, false},
+		{"STS:assume*", "sts:AssumeRole", true, true},
+		{"STS:assume*", "sts:AssumeRole", false, false},
+		{"ops-${*}", "ops-*", false, true},
+		{"ops-${*}", "ops-x", false, false},
+		{"é?", "éa", false, true},
+		{"?", "é", false, true},
+	}
+	for _, tc := range tests {
+		if got := globMatch(tc.pattern, tc.s, tc.fold); got != tc.want {
+			t.Errorf("globMatch(%q, %q, %v) = %v, want %v", tc.pattern, tc.s, tc.fold, got, tc.want)
+		}
+	}
+}
+
+// FuzzGlobMatch checks that the fast ASCII matcher agrees with the general
+// one.
+func FuzzGlobMatch(f *testing.F) {
+	f.Add("role/*/AWSReservedSSO_Admin_*", "role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_1", false)
+	f.Add("a*?b", "axxb", true)
+	f.Fuzz(func(t *testing.T, pattern, s string, fold bool) {
+		if !isPlainASCII(pattern) || !isPlainASCII(s) || strings.Contains(pattern, "${") {
+			return
+		}
+		if a, b := globMatchBytes(pattern, s, fold), globMatchRunes(pattern, s, fold); a != b {
+			t.Fatalf("globMatchBytes(%q, %q, %v) = %v, globMatchRunes = %v", pattern, s, fold, a, b)
+		}
+	})
+}
