@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
@@ -293,15 +292,6 @@ func scalarList(v any) ([]string, bool) {
 		out = append(out, s)
 	}
 	return out, true
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func describeJSON(v any) string {
