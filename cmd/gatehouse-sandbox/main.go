@@ -51,9 +51,10 @@ authorization code with PKCE, refresh), the SSO portal and the console federatio
 endpoint, on one loopback port. Use it to try an access model before production,
 and to run gatehouse, the AWS CLI and the SDKs with no AWS account.
 
-  eval "$(gatehouse-sandbox up -f examples/consultancy.yaml)"
-  gatehouse apply -f examples/consultancy.yaml --auto-approve
-  gatehouse login            # approve at the printed URL as paulo, password sandbox
+  eval "$(gatehouse-sandbox up -f examples/startup.yaml)"
+  gatehouse apply -f examples/startup.yaml --auto-approve
+  gatehouse login --start-url "$GATEHOUSE_SANDBOX_START_URL" --region "$AWS_REGION"
+      # open the printed URL and sign in as a user of the model, password sandbox
   gatehouse-sandbox down`,
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -353,6 +353,10 @@ var endpointServices = []string{"SSO", "SSO_OIDC", "STS", "IAM", "ORGANIZATIONS"
 // endpoint (https://signin.aws.amazon.com/federation) from.
 const federationEnv = "GATEHOUSE_FEDERATION_ENDPOINT"
 
+// StartURLEnv names the variable that holds the sandbox's Identity Center
+// start URL, for `gatehouse login --start-url "$GATEHOUSE_SANDBOX_START_URL"`.
+const StartURLEnv = "GATEHOUSE_SANDBOX_START_URL"
+
 // EndpointEnv returns the variables that point AWS CLIs and SDKs at the
 // sandbox (one AWS_ENDPOINT_URL_<SERVICE> per service, since aws-sdk-go-v2's
 // credential providers ignore the global AWS_ENDPOINT_URL), set the region
@@ -364,7 +368,7 @@ func (s *Sandbox) EndpointEnv() []string {
 		env = append(env, "AWS_ENDPOINT_URL_"+svc+"="+s.url)
 	}
 	return append(env, "AWS_REGION="+s.opts.Region, "AWS_DEFAULT_REGION="+s.opts.Region, "AWS_EC2_METADATA_DISABLED=true",
-		federationEnv+"="+s.url+"/federation")
+		federationEnv+"="+s.url+"/federation", StartURLEnv+"="+s.startURL)
 }
 
 // Env is EndpointEnv plus the management account's dummy credentials
