@@ -384,7 +384,7 @@ func (n auditNames) principal(p audit.Principal) string {
 		return p.Type + ":" + p.ID
 	}
 	if acct, name, ok := splitARN(p.ID); ok {
-		return p.Type + ":" + name + "@" + n.accountName(acct)
+		return p.Type + ":" + cmp.Or(p.Name, name) + "@" + n.accountName(acct)
 	}
 	return p.Type + ":" + p.Name
 }
