@@ -258,7 +258,7 @@
       if (!sevOn[f.severity] || (rule && f.rule !== rule) || (acct && f.account !== acct) || (q && findingText[i].indexOf(q) < 0)) continue;
       shown++;
       var stmt = f.statement < 0 ? '' : String(f.statement) + (f.sid ? ' (sid ' + f.sid + ')' : '');
-      out.push('<tr class="sev-', esc(f.severity), '" data-rule="', esc(f.rule), '"><td class="sev">', esc(f.severity), '</td><td>', esc(f.rule),
+      out.push('<tr class="sev-', esc(f.severity), '" data-rule="', esc(f.rule), '"><td class="sev">', esc(f.severity), '</td><td class="rule">', esc(f.rule),
         '</td><td>', esc(f.account ? accountLabel(f.account) : ''), '</td><td class="res mono">', esc(f.resource), '</td><td>', esc(stmt),
         '</td><td>', esc(f.message), '</td><td>', esc(f.fix), '</td></tr>');
     }

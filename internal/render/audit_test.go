@@ -148,6 +148,10 @@ func hostileAuditReport() *audit.Report {
 	}
 	r.Findings = append(r.Findings, audit.Finding{Rule: hostileNames[6], Severity: audit.High, Account: prodID, Resource: hostileNames[7], Statement: -1,
 		Message: hostileNames[0], Fix: hostileNames[6]})
+	n := len(hostileNames)
+	r.Summary.Rows, r.Summary.Principals, r.Summary.Accounts = len(r.Access), r.Summary.Principals+n, r.Summary.Accounts+n
+	r.Summary.Unmanaged += 2 * n
+	r.Summary.Findings[audit.High]++
 	return r
 }
 
