@@ -342,6 +342,21 @@ func TestAuditHTMLInChromium(t *testing.T) {
 		}
 	})
 
+	t.Run("an empty report", func(t *testing.T) {
+		var empty bytes.Buffer
+		if err := AuditHTML(&empty, emptyAuditReport(), AuditHTMLOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		c.open(writePage(t, empty.Bytes()))
+		c.waitFor("document.body.dataset.ready", new(string))
+		var shown struct{ Matrix, NoAccess, NoFindings bool }
+		c.eval(`function shown(id) { return document.getElementById(id).offsetParent !== null; }
+return {matrix: shown('matrix'), noAccess: shown('matrix-empty'), noFindings: shown('findings-empty')};`, &shown)
+		if shown.Matrix || !shown.NoAccess || !shown.NoFindings {
+			t.Errorf("an empty report shows %+v, want no matrix and both \"No access found.\" and \"No findings.\"", shown)
+		}
+	})
+
 	t.Run("the matrix draws the cells in view", func(t *testing.T) {
 		r := syntheticAuditReport(60, 120)
 		var big bytes.Buffer

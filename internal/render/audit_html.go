@@ -59,8 +59,8 @@ type AuditHTMLOptions struct {
 // path of that principal into that account with its steps, conditions and
 // marks, and the findings with filters by severity, rule, account and
 // text. The report is embedded as JSON in a compact form (strings stored
-// once, rows as arrays of indexes), safe inside a script element; the page
-// sets document.body.dataset.ready once it has drawn.
+// once, rows as one flat array of numbers), safe inside a script element;
+// the page sets document.body.dataset.ready once it has drawn.
 func AuditHTML(w io.Writer, r *audit.Report, opts AuditHTMLOptions) error {
 	data, err := json.Marshal(newAuditPageData(r))
 	if err != nil {

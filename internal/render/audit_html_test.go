@@ -58,6 +58,11 @@ func TestAuditHTMLSelfContained(t *testing.T) {
 	if m := loads.FindAllString(stripData(t, page), -1); len(m) > 0 {
 		t.Errorf("the page refers to other resources: %q", m)
 	}
+	for _, scheme := range []string{"http://", "https://", "//cdn", "ftp://"} {
+		if strings.Contains(stripData(t, page), scheme) {
+			t.Errorf("the page, outside the embedded report, mentions %q", scheme)
+		}
+	}
 	if n := strings.Count(page, "<script"); n != 2 {
 		t.Errorf("the page has %d script elements, want 2 (the data and the script)", n)
 	}
