@@ -106,32 +106,7 @@ func ReadAudit(ctx context.Context, m *model.Model, o Options) (*audit.Input, er
 func readAWSPolicies(ctx context.Context, in *audit.Input, client interface {
 	ReadManagedPolicy(ctx context.Context, accountID, arn string) (string, error)
 }, o *Options) error {
-	want := map[string]bool{}
-	add := func(arns []string) {
-		for _, a := range arns {
-			if strings.HasPrefix(a, "arn:aws:iam::aws:policy/") {
-				want[a] = true
-			}
-		}
-	}
-	for _, acct := range in.IAM {
-		for _, r := range acct.Roles {
-			add(r.ManagedPolicies)
-			add([]string{r.PermissionsBoundary})
-		}
-		for _, u := range acct.Users {
-			add(u.ManagedPolicies)
-			add([]string{u.PermissionsBoundary})
-		}
-		for _, gr := range acct.Groups {
-			add(gr.ManagedPolicies)
-		}
-	}
-	if in.IdentityCenter != nil {
-		for _, ps := range in.IdentityCenter.PermissionSets {
-			add(ps.ManagedPolicies)
-		}
-	}
+	arns := AWSManagedPolicies(in)
 	// Read them where the admin's own credentials are: any account read
 	// will do, AWS managed policies are the same everywhere.
 	where := ""
@@ -146,10 +121,9 @@ func readAWSPolicies(ctx context.Context, in *audit.Input, client interface {
 			break
 		}
 	}
-	if where == "" || len(want) == 0 {
+	if where == "" || len(arns) == 0 {
 		return nil
 	}
-	arns := slices.Sorted(maps.Keys(want))
 	docs := make([]string, len(arns))
 	o.progress(Progress{Step: "policies", Total: len(arns)})
 	g, gctx := errgroup.WithContext(ctx)
@@ -174,4 +148,39 @@ func readAWSPolicies(ctx context.Context, in *audit.Input, client interface {
 	}
 	o.progress(Progress{Step: "policies", Done: len(arns), Total: len(arns), Finished: true})
 	return nil
+}
+
+// AWSManagedPolicies are the AWS managed policies that the roles, users and
+// groups read, and the permission sets, have (boundaries included), sorted.
+func AWSManagedPolicies(in *audit.Input) []string {
+	want := map[string]bool{}
+	add := func(arns ...string) {
+		for _, a := range arns {
+			if strings.HasPrefix(a, "arn:aws:iam::aws:policy/") {
+				want[a] = true
+			}
+		}
+	}
+	for _, acct := range in.IAM {
+		for _, r := range acct.Roles {
+			add(r.ManagedPolicies...)
+			add(r.PermissionsBoundary)
+		}
+		for _, u := range acct.Users {
+			add(u.ManagedPolicies...)
+			add(u.PermissionsBoundary)
+		}
+		for _, gr := range acct.Groups {
+			add(gr.ManagedPolicies...)
+		}
+	}
+	if in.IdentityCenter != nil {
+		for _, ps := range in.IdentityCenter.PermissionSets {
+			add(ps.ManagedPolicies...)
+			if ps.PermissionsBoundary != nil {
+				add(ps.PermissionsBoundary.ManagedPolicyARN)
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(want))
 }
