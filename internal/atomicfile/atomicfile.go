@@ -48,6 +48,10 @@ type Files struct {
 	// UID is the user whose files may be replaced; -1 skips the owner
 	// check (on systems whose files have no numeric owner).
 	UID int
+	// OwnerOf returns the user owning a file, ok false when the file
+	// system does not say; nil reads it from the file system. Tests set it
+	// to give files another owner.
+	OwnerOf func(fs.FileInfo) (uid int, ok bool)
 }
 
 // Default returns the Files of the user running gatehouse.
@@ -190,8 +194,18 @@ func (f Files) check(path, p string, fi fs.FileInfo) error {
 		return hint.Wrap(fmt.Errorf("%s is a %s, not a regular file: gatehouse writes only regular files", what, kind(fi.Mode())),
 			"remove it, or name a regular file instead")
 	}
-	if uid, ok := owner(fi); ok && f.UID >= 0 && uid != f.UID {
-		return hint.Wrap(fmt.Errorf("%s is owned by uid %d, not by you (uid %d): gatehouse replaces only your own files", what, uid, f.UID),
+	return f.CheckOwner(what, fi)
+}
+
+// CheckOwner returns an error naming what when the file fi describes does
+// not belong to f's user.
+func (f Files) CheckOwner(what string, fi fs.FileInfo) error {
+	ownerOf := f.OwnerOf
+	if ownerOf == nil {
+		ownerOf = owner
+	}
+	if uid, ok := ownerOf(fi); ok && f.UID >= 0 && uid != f.UID {
+		return hint.Wrap(fmt.Errorf("%s is owned by uid %d, not by you (uid %d): gatehouse uses only your own files", what, uid, f.UID),
 			"run gatehouse as the user who owns it (not through sudo), or remove the file")
 	}
 	return nil
