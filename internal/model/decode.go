@@ -3,7 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/gatehouse-dev/gatehouse/internal/suggest"
+	"io"
 	"math"
 	"os"
 	"strconv"
@@ -15,14 +15,16 @@ import (
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/suggest"
 )
 
 // Load reads, decodes and validates the model at path, and checks that the
 // files it refers to (SAML metadata) exist and hold what they should. On any
 // problem it returns the partially decoded model and a Problems error
-// listing them all, sorted. It never writes anything.
+// listing them all, sorted. It reads at most MaxFileSize bytes (and one
+// more, to tell a file that is too large), and never writes anything.
 func Load(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
+	data, err := readModel(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading access model: %w", err)
 	}
@@ -35,15 +37,36 @@ func Load(path string) (*Model, error) {
 	return m, nil
 }
 
+// readModel reads the model file, at most MaxFileSize+1 bytes of it, so a
+// huge file (or /dev/zero) costs no more than a file just too large.
+func readModel(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+}
+
 // Parse decodes a model from YAML, reporting structural problems (syntax,
 // unknown keys, wrong types, malformed values) with positions. It never
 // panics on any input. Semantic checks are Validate's.
+//
+// Before the YAML parser runs, the input is checked against the limits
+// (MaxFileSize, MaxItems, MaxDepth, MaxMappingKeys, MaxKeyWork), which
+// bound the parser's time and memory, and must be UTF-8 text; after it,
+// aliases must not expand the model beyond MaxExpandedNodes. A file beyond
+// a limit gets one problem saying which, and is not decoded.
 func Parse(file string, data []byte) (*Model, Problems) {
 	d := &decoder{file: file, anchors: map[string]ast.Node{}}
 	m := &Model{File: file}
+	toks, p := tokenize(file, data)
+	if p != nil {
+		return m, Problems{*p}
+	}
 	// Duplicate keys are reported by the decoder, with the other problems,
 	// rather than stopping the parser at the first.
-	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+	f, err := parser.Parse(toks, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		d.syntaxError(err)
 		return m, d.probs.Sort()
@@ -62,6 +85,9 @@ func Parse(file string, data []byte) (*Model, Problems) {
 	if body == nil {
 		d.probs = append(d.probs, Problem{Pos: Pos{File: file, Line: 1, Col: 1}, Message: "the file holds no access model", Hint: "start with `version: 1`"})
 		return m, d.probs
+	}
+	if p := checkExpansion(file, body); p != nil {
+		return m, append(d.probs, *p).Sort()
 	}
 	// Anchors may be defined anywhere, even under a key gatehouse does not
 	// know (reported as unknown), and still serve the aliases that use them.
