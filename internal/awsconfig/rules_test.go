@@ -276,3 +276,23 @@ func link(t *testing.T, target, at string) {
 		t.Fatal(err)
 	}
 }
+
+// TestUpdateRefusesAHugeFile: a path that names something far larger than
+// a config file is refused rather than read into memory and rewritten.
+func TestUpdateRefusesAHugeFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	writeTestFile(t, path, "[profile a]\n")
+	if err := os.Truncate(path, MaxConfigSize+1); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Update(context.Background(), path, func(cur []byte) ([]byte, error) { return append(cur, "x\n"...), nil })
+	if err == nil || !strings.Contains(err.Error(), "not an AWS config file") {
+		t.Fatalf("Update() error = %v, want a refusal", err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() != MaxConfigSize+1 {
+		t.Errorf("the file changed: %v, %v", fi.Size(), err)
+	}
+	if _, err := os.Stat(path + BackupSuffix); !os.IsNotExist(err) {
+		t.Errorf("a backup was written: %v", err)
+	}
+}

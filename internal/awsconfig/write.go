@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -151,13 +152,27 @@ type snapshot struct {
 	sum    [sha256.Size]byte
 }
 
+// MaxConfigSize bounds the config file Update reads: the AWS CLI's own
+// files are kilobytes, so a larger file is not one (a link pointing at the
+// wrong file, say) and is refused rather than read into memory.
+const MaxConfigSize = 16 << 20
+
 func readSnapshot(path string) (snapshot, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return snapshot{}, nil
 	}
 	if err != nil {
 		return snapshot{}, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return snapshot{}, err
+	}
+	if len(data) > MaxConfigSize {
+		return snapshot{}, hint.Wrap(fmt.Errorf("it is larger than %d MiB: not an AWS config file", MaxConfigSize>>20),
+			"check which file the path (or the link at it) names")
 	}
 	s := snapshot{exists: true, data: data, mode: 0o600, size: int64(len(data)), sum: sha256.Sum256(data)}
 	if fi, err := os.Stat(path); err == nil {
