@@ -525,15 +525,27 @@ func isDigits(s string) bool {
 	return true
 }
 
+// maxPolicyJSON bounds an inline policy as JSON: twice the largest policy
+// AWS accepts (a permission set's inline policy, 32,768 bytes). A larger
+// one can never be applied, and is not built nor checked further: aliases
+// could otherwise make one of megabytes from a few lines.
+const maxPolicyJSON = 64 << 10
+
 // policyJSON reads an IAM policy written as YAML or as a JSON string and
 // returns it as compact JSON (keys in the order written).
 func (d *decoder) policyJSON(n ast.Node, what string) string {
 	n = d.resolve(n)
+	const tooLarge = "AWS accepts at most 32,768 bytes: split it into managed policies"
 	switch n.(type) {
 	case nil, *ast.NullNode:
 		return ""
 	case *ast.StringNode, *ast.LiteralNode:
-		out, err := policy.Compact(strings.TrimSpace(d.str(n, what)))
+		text := strings.TrimSpace(d.str(n, what))
+		if len(text) > maxPolicyJSON {
+			d.errorf(n, tooLarge, "%s is %d bytes, more than twice the largest policy AWS accepts", what, len(text))
+			return ""
+		}
+		out, err := policy.Compact(text)
 		if err != nil {
 			d.errorf(n, "write the policy as YAML, or as a JSON string that parses", "%s is not valid JSON: %v", what, err)
 			return ""
@@ -542,6 +554,10 @@ func (d *decoder) policyJSON(n ast.Node, what string) string {
 	case *ast.MappingNode, *ast.MappingValueNode:
 		var b strings.Builder
 		d.writeJSON(&b, n, what)
+		if b.Len() > maxPolicyJSON {
+			d.errorf(n, tooLarge, "%s is more than %d bytes as JSON, more than twice the largest policy AWS accepts", what, maxPolicyJSON)
+			return ""
+		}
 		return b.String()
 	default:
 		d.errorf(n, "write the policy as a mapping with Version and Statement", "%s must be a policy document, not %s", what, describe(n))
@@ -551,6 +567,9 @@ func (d *decoder) policyJSON(n ast.Node, what string) string {
 
 // writeJSON converts a YAML node to JSON, preserving key order.
 func (d *decoder) writeJSON(b *strings.Builder, n ast.Node, what string) {
+	if b.Len() > maxPolicyJSON {
+		return // policyJSON reports it
+	}
 	d.depth++
 	defer func() { d.depth-- }()
 	if d.depth > 64 {

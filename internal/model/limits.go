@@ -79,11 +79,12 @@ func tokenize(file string, data []byte) (token.Tokens, *Problem) {
 
 // countItems checks that data is UTF-8 text of printable characters (as
 // YAML requires) holding at most limit items, without allocating, and
-// returns how many it holds. An
-// item is a run of characters other than spaces and YAML's indicators
-// ([]{},:-?&*!|>'"%@#`), or one indicator; a line whose first character
-// is # counts one. Every token the YAML scanner makes starts an item, so
-// the count bounds its tokens (FuzzParse checks it).
+// returns how many it holds. An item is a run of characters other than
+// spaces and YAML's indicators ([]{},:-?&*!'"%@#`), or one indicator; a
+// block scalar's | or > counts two (the scanner may add an empty token for
+// its content), and a line whose first character is # counts one. The
+// scanner makes no more tokens than there are items (FuzzParse checks it),
+// so the count bounds its memory.
 func countItems(data []byte, limit int, at func(line, col int, hint, format string, args ...any) *Problem) (int, *Problem) {
 	items, line, col := 0, 1, 0
 	lineStart, inRun, inComment := true, false, false
@@ -127,7 +128,12 @@ func countItems(data []byte, limit int, at func(line, col int, hint, format stri
 		case ' ', '\t', '\r':
 			inRun = false
 			continue
-		case '[', ']', '{', '}', ',', ':', '-', '?', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '#', '`':
+		case '|', '>':
+			// A block scalar's indicator, and its content, which the
+			// scanner may make a token of its own even when it is empty.
+			items += 2
+			inRun = false
+		case '[', ']', '{', '}', ',', ':', '-', '?', '&', '*', '!', '\'', '"', '%', '@', '#', '`':
 			items++
 			inRun = false
 		default:

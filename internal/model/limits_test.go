@@ -154,6 +154,18 @@ func TestLimits(t *testing.T) {
 			want: fmt.Sprintf("7:9: aliases expand the model to more than %d nodes", MaxExpandedNodes),
 		},
 		{
+			name: "an inline policy far beyond AWS's size is not built",
+			data: "version: 1\npermission_sets:\n  A:\n    inline_policy:\n      Version: \"2012-10-17\"\n      Statement:\n" +
+				"        - { Effect: Allow, Resource: \"*\", Action: &a [" + strings.TrimSuffix(strings.Repeat("iam:GetUser, ", 1000), ", ") + "] }\n" +
+				strings.Repeat("        - { Effect: Allow, Resource: \"*\", Action: *a }\n", 5),
+			want: fmt.Sprintf("5:7: inline_policy is more than %d bytes as JSON", maxPolicyJSON),
+		},
+		{
+			name: "an inline policy string far beyond AWS's size is not parsed",
+			data: "version: 1\npermission_sets:\n  A:\n    inline_policy: '{\"Statement\": [" + strings.Repeat(`"x",`, maxPolicyJSON/4) + "]}'\n",
+			want: fmt.Sprintf("4:20: inline_policy is %d bytes", 17+4*(maxPolicyJSON/4)),
+		},
+		{
 			name: "an alias inside its own anchor",
 			data: "version: 1\npermission_sets:\n  A:\n    inline_policy: &p { Version: \"2012-10-17\", Statement: [*p, *p] }\n",
 			want: "4:60: alias *p is used inside the value of its own anchor &p",
