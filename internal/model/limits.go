@@ -281,6 +281,7 @@ type expansion struct {
 	defs  map[string][]ast.Node // anchor name -> every value given that name
 	size  map[string]int        // anchor name -> its value's expanded size
 	state map[string]int        // anchor name -> 1 while counted, 2 once done
+	total int                   // nodes met so far in document order, aliases expanded
 	prob  *Problem
 }
 
@@ -294,12 +295,39 @@ func checkExpansion(file string, body ast.Node) *Problem {
 			e.defs[an.Name.String()] = append(e.defs[an.Name.String()], an.Value)
 		}
 	}), body)
-	e.count(body)
+	e.walk(body)
 	return e.prob
 }
 
-// count returns the expanded size of n, or more than MaxExpandedNodes once
-// the limit is passed (then e.prob says where).
+// walk counts the nodes under n in document order, each alias as the size
+// of what it names, and reports the node (an alias, mostly) that takes the
+// count past the limit.
+func (e *expansion) walk(n ast.Node) {
+	if n == nil || e.prob != nil {
+		return
+	}
+	switch v := n.(type) {
+	case *ast.CommentGroupNode, *ast.CommentNode:
+		return
+	case *ast.AliasNode:
+		name := aliasName(v)
+		e.total += 1 + e.named(name, v)
+		if e.total > MaxExpandedNodes {
+			e.problem(v, "alias *%s takes the model past %d nodes once aliases are expanded", name, MaxExpandedNodes)
+		}
+		return
+	}
+	if e.total++; e.total > MaxExpandedNodes {
+		e.problem(n, "aliases take the model past %d nodes once expanded", MaxExpandedNodes)
+		return
+	}
+	for _, c := range children(n) {
+		e.walk(c)
+	}
+}
+
+// count returns the expanded size of n, at most a little more than
+// MaxExpandedNodes (counting stops there).
 func (e *expansion) count(n ast.Node) int {
 	if n == nil || e.prob != nil {
 		return 0
@@ -308,21 +336,12 @@ func (e *expansion) count(n ast.Node) int {
 	case *ast.CommentGroupNode, *ast.CommentNode:
 		return 0
 	case *ast.AliasNode:
-		name := ""
-		if v.Value != nil {
-			name = v.Value.String()
-		}
-		return 1 + e.named(name, v)
+		return 1 + e.named(aliasName(v), v)
 	}
 	total := 1
 	for _, c := range children(n) {
-		total += e.count(c)
-		if e.prob != nil {
-			return total
-		}
-		if total > MaxExpandedNodes {
-			e.problem(n, "aliases expand the model to more than %d nodes", MaxExpandedNodes)
-			return total
+		if total += e.count(c); total > MaxExpandedNodes || e.prob != nil {
+			break
 		}
 	}
 	return total
@@ -342,15 +361,16 @@ func (e *expansion) named(name string, alias ast.Node) int {
 	most := 0
 	for _, d := range e.defs[name] {
 		most = max(most, e.count(d))
-		if e.prob != nil {
-			return most
-		}
-	}
-	if most > MaxExpandedNodes {
-		e.problem(alias, "alias *%s expands to more than %d nodes", name, MaxExpandedNodes)
 	}
 	e.state[name], e.size[name] = 2, most
 	return most
+}
+
+func aliasName(a *ast.AliasNode) string {
+	if a.Value == nil {
+		return ""
+	}
+	return a.Value.String()
 }
 
 func (e *expansion) problem(n ast.Node, format string, args ...any) {
