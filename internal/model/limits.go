@@ -257,7 +257,7 @@ func checkStructure(toks token.Tokens, at func(line, col int, hint, format strin
 			work += 2*l.keys + 1
 			l.keys++
 			if l.keys > MaxMappingKeys {
-				return at(l.at.Position.Line, l.at.Position.Column, "keep large user lists in your identity provider (identity_source: external); "+limitsHint,
+				return at(l.at.Position.Line, l.at.Position.Column, "keep large user lists in your identity provider, with identity_source: external; "+limitsHint,
 					"this mapping has more than %d keys", MaxMappingKeys)
 			}
 			if work > MaxKeyWork {

@@ -296,3 +296,36 @@ func TestPrintable(t *testing.T) {
 		t.Errorf("printable() mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkParseAtLimits parses the costliest inputs the limits let
+// through, and some they stop, and reports the time and allocations of
+// Parse and Validate together (docs/performance.md, "Hostile input", has
+// the figures of the whole command).
+//
+//	go test ./internal/model -run XXX -bench ParseAtLimits -benchmem
+func BenchmarkParseAtLimits(b *testing.B) {
+	inputs := []struct{ name, data string }{
+		{"big-valid-model", bigModel(2000, 1000, 500)},
+		{"items/block-list", "version: 1\nx:\n" + strings.Repeat("  - a\n", MaxItems/2-5)},
+		{"items/flow-list", "version: 1\nx: [" + strings.Repeat("a, ", MaxItems/2-5) + "a]\n"},
+		{"items/list-of-mappings", "version: 1\nx:\n" + strings.Repeat("  - a: 1\n    b: 2\n", MaxItems/7-5)},
+		{"items/comment-lines", "version: 1\n" + strings.Repeat("# a comment line\n", MaxItems-5)},
+		{"size/one-scalar", "version: 1\nx: \"" + strings.Repeat("a", MaxFileSize-20) + "\"\n"},
+		{"keys/two-mappings", "version: 1\n" + keys("a", MaxMappingKeys-1) + keys("b", MaxMappingKeys-1)},
+		{"depth/flow", "version: 1\nx: " + nested(MaxDepth-1) + "\n"},
+		{"stopped/nested-200KB", "version: 1\nx: " + nested(100_000) + "\n"},
+		{"stopped/billion-laughs", laughs(9)},
+		{"stopped/keys", "version: 1\n" + keys("users", 20_000)},
+	}
+	for _, in := range inputs {
+		b.Run(in.name, func(b *testing.B) {
+			data := []byte(in.data)
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				m, _ := Parse("m.yaml", data)
+				Validate(m)
+			}
+		})
+	}
+}

@@ -99,5 +99,5 @@ func (s FileStore) Delete(key string) error {
 // (see atomicfile.WritePrivate), so no reader ever sees half a file and no
 // other user can read it.
 func WritePrivateFile(path string, data []byte) error {
-	return FileStore{}.writePrivate(path, data)
+	return FileStore{}.writePrivateIn(path, data, "the private directory "+filepath.Dir(path))
 }

@@ -50,19 +50,23 @@ func (s FileStore) warnf(format string, args ...any) {
 // privateDir applies the directory rule to dir. exists is false when dir
 // does not exist (nor does a link at it).
 func (s FileStore) privateDir(dir string) (exists bool, err error) {
+	return s.checkDir(dir, "the SSO token cache "+dir)
+}
+
+// checkDir applies the directory rule to dir, named what in messages.
+func (s FileStore) checkDir(dir, what string) (exists bool, err error) {
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	real, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return false, hint.Wrap(fmt.Errorf("checking the SSO token cache %s: %w", dir, err),
+		return false, hint.Wrap(fmt.Errorf("checking %s: %w", what, err),
 			"make it a directory, or a link to one, that only you can open")
 	}
 	fi, err := os.Stat(real)
 	if err != nil {
-		return false, fmt.Errorf("checking the SSO token cache %s: %w", dir, err)
+		return false, fmt.Errorf("checking %s: %w", what, err)
 	}
-	what := "the SSO token cache " + dir
 	if real != dir {
 		what += " (a link to " + real + ")"
 	}
@@ -76,7 +80,7 @@ func (s FileStore) privateDir(dir string) (exists bool, err error) {
 		if err := os.Chmod(real, perm&0o700); err != nil {
 			return false, fmt.Errorf("making %s private: %w", what, err)
 		}
-		s.warnf("%s was open to other users (mode %04o); made it %04o. If others use this machine, they may have read your tokens: run `gatehouse logout` and log in again",
+		s.warnf("%s was open to other users (mode %04o); made it %04o. If others use this machine, they may have read the secrets in it: run `gatehouse logout` and log in again",
 			what, perm, perm&0o700)
 	}
 	return true, nil
@@ -146,7 +150,13 @@ const maxCacheFile = 1 << 20
 // checked (created 0700 when missing), then the file replaced atomically
 // with mode 0600.
 func (s FileStore) writePrivate(path string, data []byte) error {
-	if _, err := s.privateDir(filepath.Dir(path)); err != nil {
+	return s.writePrivateIn(path, data, "the SSO token cache "+filepath.Dir(path))
+}
+
+// writePrivateIn is writePrivate for a file whose directory is named what
+// in messages.
+func (s FileStore) writePrivateIn(path string, data []byte, what string) error {
+	if _, err := s.checkDir(filepath.Dir(path), what); err != nil {
 		return err
 	}
 	return s.files().WritePrivate(path, data)
