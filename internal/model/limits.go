@@ -24,7 +24,7 @@ const (
 	// punctuation marks, a whole comment line counting one (see
 	// countItems). It bounds the parser's memory, about 500 bytes an item:
 	// a model of 2,000 users, 1,000 accounts and 500 permission sets holds
-	// about 100,000.
+	// about 94,000.
 	MaxItems = 120_000
 	// MaxDepth bounds nesting: block indentation levels, brackets and
 	// braces together. Real models nest about ten levels.
@@ -46,6 +46,9 @@ const (
 	// number.
 	maxDocumentMarkers = 4
 )
+
+// problemAt makes the problem of a limit passed at line and col.
+type problemAt func(line, col int, hint, format string, args ...any) *Problem
 
 // limitsHint points at where the limits are explained.
 const limitsHint = `see "Input limits" in docs/access-model.md`
@@ -85,7 +88,7 @@ func tokenize(file string, data []byte) (token.Tokens, *Problem) {
 // its content), and a line whose first character is # counts one. The
 // scanner makes no more tokens than there are items (FuzzParse checks it),
 // so the count bounds its memory.
-func countItems(data []byte, limit int, at func(line, col int, hint, format string, args ...any) *Problem) (int, *Problem) {
+func countItems(data []byte, limit int, at problemAt) (int, *Problem) {
 	items, line, col := 0, 1, 0
 	lineStart, inRun, inComment := true, false, false
 	for i := 0; i < len(data); {
@@ -102,7 +105,8 @@ func countItems(data []byte, limit int, at func(line, col int, hint, format stri
 				"control character U+%04X is not allowed in YAML", r)
 		}
 		i += size
-		if r == '\n' {
+		if r == '\n' || r == '\r' && (i == len(data) || data[i] != '\n') {
+			// A line break: LF, CRLF (at its LF) or a lone CR, as YAML has it.
 			line, col = line+1, 0
 			lineStart, inRun, inComment = true, false, false
 			continue
@@ -149,8 +153,8 @@ func countItems(data []byte, limit int, at func(line, col int, hint, format stri
 	return items, nil
 }
 
-func tooManyItems(at func(line, col int, hint, format string, args ...any) *Problem, line, col int) *Problem {
-	return at(line, col, "a model of 2,000 users, 1,000 accounts and 500 permission sets holds about 100,000: check that this is the access model, "+
+func tooManyItems(at problemAt, line, col int) *Problem {
+	return at(line, col, "a model of 2,000 users, 1,000 accounts and 500 permission sets holds about 94,000: check that this is the access model, "+
 		"and keep large user lists in your identity provider; "+limitsHint,
 		"the file holds more than %d YAML items (words, numbers and punctuation marks)", MaxItems)
 }
@@ -185,7 +189,7 @@ type blockLevel struct {
 // block structure is read from columns, as the parser reads it: a key
 // belongs to the mapping whose keys start at the column of the first token
 // of its line, "- " and "? " excepted.
-func checkStructure(toks token.Tokens, at func(line, col int, hint, format string, args ...any) *Problem) *Problem {
+func checkStructure(toks token.Tokens, at problemAt) *Problem {
 	var levels []blockLevel
 	flow, markers, props, work := 0, 0, 0, 0
 	line := 0

@@ -188,6 +188,11 @@ func TestLimits(t *testing.T) {
 			want: "2:6: invalid UTF-8: byte 0xE9",
 		},
 		{
+			name: "lines end with CR alone too",
+			data: "version: 1\r# caf\xe9\r",
+			want: "2:6: invalid UTF-8: byte 0xE9",
+		},
+		{
 			name: "a control character",
 			data: "version: 1\nusers:\n  a\x00b: {}\n",
 			want: "3:4: control character U+0000 is not allowed in YAML",
