@@ -74,6 +74,12 @@ func tokenize(file string, data []byte) (token.Tokens, *Problem) {
 		return nil, p
 	}
 	toks := lexer.Tokenize(string(data))
+	if len(toks) > MaxItems {
+		// countItems bounds the tokens; this is in case a form of YAML
+		// it does not know makes more.
+		pos := toks[MaxItems].Position
+		return nil, tooManyItems(at, pos.Line, pos.Column)
+	}
 	if p := checkStructure(toks, at); p != nil {
 		return nil, p
 	}
@@ -85,7 +91,8 @@ func tokenize(file string, data []byte) (token.Tokens, *Problem) {
 // returns how many it holds. An item is a run of characters other than
 // spaces and YAML's indicators ([]{},:-?&*!'"%@#`), or one indicator; a
 // block scalar's | or > counts two (the scanner may add an empty token for
-// its content), and a line whose first character is # counts one. The
+// its content), a line starting with ... one more (the document end
+// marker), and a line whose first character is # counts one. The
 // scanner makes no more tokens than there are items (FuzzParse checks it),
 // so the count bounds its memory.
 func countItems(data []byte, limit int, at problemAt) (int, *Problem) {
@@ -116,6 +123,11 @@ func countItems(data []byte, limit int, at problemAt) (int, *Problem) {
 		}
 		if lineStart && r != ' ' && r != '\t' && r != '\r' {
 			lineStart = false
+			if col == 1 && bytes.HasPrefix(data[i-1:], []byte("...")) {
+				// A document end marker, a token of its own even when
+				// text follows it.
+				items++
+			}
 			if r == '#' {
 				// A comment line is one token whatever it holds, or part of
 				// a scalar (a block scalar, a quoted string), which adds
