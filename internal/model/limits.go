@@ -77,8 +77,11 @@ func tokenize(file string, data []byte) (token.Tokens, *Problem) {
 	if len(toks) > MaxItems {
 		// countItems bounds the tokens; this is in case a form of YAML
 		// it does not know makes more.
-		pos := toks[MaxItems].Position
-		return nil, tooManyItems(at, pos.Line, pos.Column)
+		line, col := 1, 1
+		if pos := toks[MaxItems].Position; pos != nil {
+			line, col = pos.Line, pos.Column
+		}
+		return nil, tooManyItems(at, line, col)
 	}
 	if p := checkStructure(toks, at); p != nil {
 		return nil, p
