@@ -95,9 +95,10 @@ func tokenize(file string, data []byte) (token.Tokens, *Problem) {
 // spaces and YAML's indicators ([]{},:-?&*!'"%@#`), or one indicator; a
 // block scalar's | or > counts two (the scanner may add an empty token for
 // its content), a line starting with ... one more (the document end
-// marker), and a line whose first character is # counts one. The
-// scanner makes no more tokens than there are items (FuzzParse checks it),
-// so the count bounds its memory.
+// marker), each tab in a line's indentation one (the scanner makes an
+// invalid token of it), and a line whose first character is # counts
+// one. The scanner makes no more tokens than there are items (FuzzParse
+// checks it), so the count bounds its memory.
 func countItems(data []byte, limit int, at problemAt) (int, *Problem) {
 	items, line, col := 0, 1, 0
 	lineStart, inRun, inComment := true, false, false
@@ -123,6 +124,13 @@ func countItems(data []byte, limit int, at problemAt) (int, *Problem) {
 		}
 		if inComment {
 			continue
+		}
+		if lineStart && r == '\t' {
+			// A tab in the indentation: the scanner may make an invalid
+			// token of each.
+			if items++; items > limit {
+				return items, tooManyItems(at, line, col)
+			}
 		}
 		if lineStart && r != ' ' && r != '\t' && r != '\r' {
 			lineStart = false

@@ -121,6 +121,12 @@ func TestLimits(t *testing.T) {
 			want: fmt.Sprintf("%d:1: the file holds more than %d YAML items", MaxItems-1, MaxItems),
 		},
 		{
+			name: "too many tabs in the indentation",
+			data: "version: 1\nx:\n" + strings.Repeat("\t\n", MaxItems),
+			// version: 1 and x: hold five items, each tab line one more.
+			want: fmt.Sprintf("%d:1: the file holds more than %d YAML items", MaxItems-2, MaxItems),
+		},
+		{
 			name: "a file larger than the limit",
 			data: "version: 1\n" + strings.Repeat("#", MaxFileSize),
 			want: fmt.Sprintf("1:1: the file is larger than %d MiB", MaxFileSize>>20),
