@@ -95,9 +95,8 @@ func tokenize(file string, data []byte) (token.Tokens, *Problem) {
 // spaces and YAML's indicators ([]{},:-?&*!'"%@#`), or one indicator; a
 // block scalar's | or > counts two (the scanner may add an empty token for
 // its content), a line starting with ... one more (the document end
-// marker), each tab in a line's indentation one (the scanner makes an
-// invalid token of it), and a line whose first character is # counts
-// one. The scanner makes no more tokens than there are items (FuzzParse
+// marker), so does each tab (the scanner makes an invalid token of one
+// in the indentation), and a line whose first character is # counts one. The scanner makes no more tokens than there are items (FuzzParse
 // checks it), so the count bounds its memory.
 func countItems(data []byte, limit int, at problemAt) (int, *Problem) {
 	items, line, col := 0, 1, 0
@@ -125,13 +124,6 @@ func countItems(data []byte, limit int, at problemAt) (int, *Problem) {
 		if inComment {
 			continue
 		}
-		if lineStart && r == '\t' {
-			// A tab in the indentation: the scanner may make an invalid
-			// token of each.
-			if items++; items > limit {
-				return items, tooManyItems(at, line, col)
-			}
-		}
 		if lineStart && r != ' ' && r != '\t' && r != '\r' {
 			lineStart = false
 			if col == 1 && bytes.HasPrefix(data[i-1:], []byte("...")) {
@@ -145,29 +137,28 @@ func countItems(data []byte, limit int, at problemAt) (int, *Problem) {
 				// no token.
 				items++
 				inComment = true
-				if items > limit {
-					return items, tooManyItems(at, line, col)
-				}
-				continue
 			}
 		}
-		switch r {
-		case ' ', '\t', '\r':
+		switch {
+		case inComment:
+		case r == ' ' || r == '\r':
 			inRun = false
-			continue
-		case '|', '>':
+		case r == '\t':
+			// The scanner makes an invalid token of a tab where YAML
+			// allows none, in the indentation say.
+			items++
+			inRun = false
+		case r == '|' || r == '>':
 			// A block scalar's indicator, and its content, which the
 			// scanner may make a token of its own even when it is empty.
 			items += 2
 			inRun = false
-		case '[', ']', '{', '}', ',', ':', '-', '?', '&', '*', '!', '\'', '"', '%', '@', '#', '`':
+		case r < utf8.RuneSelf && indicators[r]:
 			items++
 			inRun = false
-		default:
-			if !inRun {
-				items++
-				inRun = true
-			}
+		case !inRun:
+			items++
+			inRun = true
 		}
 		if items > limit {
 			return items, tooManyItems(at, line, col)
@@ -181,6 +172,14 @@ func tooManyItems(at problemAt, line, col int) *Problem {
 		"and keep large user lists in your identity provider; "+limitsHint,
 		"the file holds more than %d YAML items (words, numbers and punctuation marks)", MaxItems)
 }
+
+// indicators are the characters countItems counts one item each.
+var indicators = func() (set [utf8.RuneSelf]bool) {
+	for _, c := range "[]{},:-?&*!'\"%@#`" {
+		set[c] = true
+	}
+	return set
+}()
 
 // printable reports whether YAML allows r in a file (its c-printable set;
 // the byte order mark is among them).
