@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/gatehouse-dev/gatehouse/internal/cli"
 )
 
@@ -27,16 +29,18 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go stopOnSignal(sigs, cancel, forcesExit(args, d))
+	restore := terminalRestorer(os.Stdin)
+	go stopOnSignal(sigs, cancel, forcesExit(args, d), restore)
 	code := cli.Main(ctx, args, d)
 	os.Exit(code)
 }
 
 // stopOnSignal cancels the command's context at the first signal. When
 // force is set it then exits, if the command has not returned first: after
-// grace, or at once on a second signal. Every file gatehouse writes is
+// grace, or at once on a second signal, restoring the terminal first (the
+// profile picker puts it in raw mode). Every file gatehouse writes is
 // replaced atomically, so exiting at any moment leaves no half-written file.
-func stopOnSignal(sigs <-chan os.Signal, cancel context.CancelFunc, force bool) {
+func stopOnSignal(sigs <-chan os.Signal, cancel context.CancelFunc, force bool, restore func()) {
 	<-sigs
 	cancel()
 	if !force {
@@ -49,8 +53,20 @@ func stopOnSignal(sigs <-chan os.Signal, cancel context.CancelFunc, force bool) 
 	case <-sigs:
 	case <-timer.C:
 	}
+	restore()
 	fmt.Fprintln(os.Stderr, "gatehouse: interrupted")
 	os.Exit(exitInterrupted)
+}
+
+// terminalRestorer returns a function that puts the terminal on f back in
+// the state it has now, or does nothing when f is not a terminal.
+func terminalRestorer(f *os.File) func() {
+	fd := int(f.Fd())
+	state, err := term.GetState(fd)
+	if err != nil {
+		return func() {}
+	}
+	return func() { _ = term.Restore(fd, state) }
 }
 
 // forcesExit reports whether a signal may end the command args runs. Not
