@@ -113,6 +113,10 @@ type decoder struct {
 	probs   Problems
 	anchors map[string]ast.Node
 	depth   int
+	// resolved is where the last value resolve was given is: a problem
+	// about a value that resolved to nothing (an unknown alias) is
+	// reported there.
+	resolved Pos
 }
 
 var yamlErrPos = lazyRE(`^\[(\d+):(\d+)\]\s*(.*)`)
@@ -153,11 +157,21 @@ func (d *decoder) pos(n ast.Node) Pos {
 }
 
 func (d *decoder) errorf(n ast.Node, hint, format string, args ...any) {
-	d.probs = append(d.probs, Problem{Pos: d.pos(n), Message: fmt.Sprintf(format, args...), Hint: hint})
+	p := d.pos(n)
+	if p.Line == 0 && d.resolved.Line > 0 {
+		p = d.resolved
+	}
+	if p.Line == 0 {
+		p.Line, p.Col = 1, 1
+	}
+	d.probs = append(d.probs, Problem{Pos: p, Message: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 // resolve follows anchors, aliases and tags to the node that holds the value.
 func (d *decoder) resolve(n ast.Node) ast.Node {
+	if p := d.pos(n); p.Line > 0 {
+		d.resolved = p
+	}
 	for i := 0; i < 32 && n != nil; i++ {
 		switch v := n.(type) {
 		case *ast.AnchorNode:
