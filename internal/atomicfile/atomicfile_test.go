@@ -67,13 +67,12 @@ func TestWrite(t *testing.T) {
 			want: outcome{Content: "new", Mode: 0o600, Files: []string{"f"}},
 		},
 		{
-			name: "a failed rename leaves no temporary file behind",
+			name: "a directory is refused before anything is written",
 			setup: func(t *testing.T, path string) {
-				// A non-empty directory cannot be renamed over.
 				writeFile(t, filepath.Join(path, "inside"), "x", 0o600)
 			},
 			perm: 0o600,
-			want: outcome{Err: "writing ", Files: []string{"f"}},
+			want: outcome{Err: "is a directory, not a regular file", Files: []string{"f"}},
 		},
 	}
 	for _, tt := range tests {
@@ -87,6 +86,21 @@ func TestWrite(t *testing.T) {
 				t.Errorf("Write() mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestWriteFailedRename(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	err := Default().WriteIf(path, []byte("new"), 0o600, func(target string) error {
+		// A non-empty directory appears where the file goes: it cannot be
+		// renamed over.
+		writeFile(t, filepath.Join(target, "inside"), "x", 0o600)
+		return nil
+	})
+	got := observe(t, path, err, "writing ")
+	want := outcome{Err: "writing ", Files: []string{"f"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("a failed rename left (-want +got):\n%s", diff)
 	}
 }
 

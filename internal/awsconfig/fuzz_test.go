@@ -16,6 +16,11 @@ var fuzzSeeds = []string{
 	"\n\n\n[  profile   spaced  ]\n\tindented = 1\n",
 	"[profile a]\n" + endLine + "\n",
 	"\xff\xfe[bin]\x00\n",
+	"\ufeff[profile bom]\nregion = x\n",
+	"[profile a]\rregion = x\r[profile b]\r",
+	"[profile caf\xe9]\nregion = \xc3\x28\n",
+	"[profile a]\ns3 =\n  a = 1\n    b = 2\n\t\tc = 3\n" + beginLine + "\n\n" + endLine + "\n" + beginLine + "\n",
+	"[[[[[[[[[[profile x]]]]]]]]\n[ ]\n[]\n[profile]\n= value\n  = nested\n",
 }
 
 // FuzzParseIdentity: parsing keeps every byte, and never panics.

@@ -5,8 +5,10 @@
 // "s3 =" blocks, files without a final newline, CRLF endings): this package
 // keeps the file as raw lines, reads sections and keys the way botocore and
 // the Go SDK do, and only ever replaces the lines between its own markers.
-// Writes are atomic (temp file and rename, symlinks resolved), locked
-// against concurrent writers, and keep a backup of the previous file.
+// Writes are atomic (temp file and rename), go through a symbolic link only
+// to a regular file of the user's (the link is kept), are locked against
+// concurrent gatehouse writers, keep a backup of the previous file, and
+// never lose an edit another program made since the file was read.
 package awsconfig
 
 import (

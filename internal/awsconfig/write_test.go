@@ -60,7 +60,7 @@ func TestUpdate(t *testing.T) {
 	if err == nil || readFile(t, path) != "[profile a]\n[profile b]\n" {
 		t.Errorf("failed update: err %v, file %q", err, readFile(t, path))
 	}
-	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".aws", ".config.*.tmp")); len(leftovers) > 0 {
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".aws", ".config.gatehouse-tmp-*")); len(leftovers) > 0 {
 		t.Errorf("temporary files left: %v", leftovers)
 	}
 }

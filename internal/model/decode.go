@@ -3,7 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/gatehouse-dev/gatehouse/internal/suggest"
+	"io"
 	"math"
 	"os"
 	"strconv"
@@ -15,14 +15,16 @@ import (
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/suggest"
 )
 
 // Load reads, decodes and validates the model at path, and checks that the
 // files it refers to (SAML metadata) exist and hold what they should. On any
 // problem it returns the partially decoded model and a Problems error
-// listing them all, sorted. It never writes anything.
+// listing them all, sorted. It reads at most MaxFileSize bytes (and one
+// more, to tell a file that is too large), and never writes anything.
 func Load(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
+	data, err := readModel(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading access model: %w", err)
 	}
@@ -35,15 +37,36 @@ func Load(path string) (*Model, error) {
 	return m, nil
 }
 
+// readModel reads the model file, at most MaxFileSize+1 bytes of it, so a
+// huge file (or /dev/zero) costs no more than a file just too large.
+func readModel(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+}
+
 // Parse decodes a model from YAML, reporting structural problems (syntax,
 // unknown keys, wrong types, malformed values) with positions. It never
 // panics on any input. Semantic checks are Validate's.
+//
+// Before the YAML parser runs, the input is checked against the limits
+// (MaxFileSize, MaxItems, MaxDepth, MaxMappingKeys, MaxKeyWork), which
+// bound the parser's time and memory, and must be UTF-8 text; after it,
+// aliases must not expand the model beyond MaxExpandedNodes. A file beyond
+// a limit gets one problem saying which, and is not decoded.
 func Parse(file string, data []byte) (*Model, Problems) {
 	d := &decoder{file: file, anchors: map[string]ast.Node{}}
 	m := &Model{File: file}
+	toks, p := tokenize(file, data)
+	if p != nil {
+		return m, Problems{*p}
+	}
 	// Duplicate keys are reported by the decoder, with the other problems,
 	// rather than stopping the parser at the first.
-	f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+	f, err := parser.Parse(toks, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		d.syntaxError(err)
 		return m, d.probs.Sort()
@@ -62,6 +85,9 @@ func Parse(file string, data []byte) (*Model, Problems) {
 	if body == nil {
 		d.probs = append(d.probs, Problem{Pos: Pos{File: file, Line: 1, Col: 1}, Message: "the file holds no access model", Hint: "start with `version: 1`"})
 		return m, d.probs
+	}
+	if p := checkExpansion(file, body); p != nil {
+		return m, append(d.probs, *p).Sort()
 	}
 	// Anchors may be defined anywhere, even under a key gatehouse does not
 	// know (reported as unknown), and still serve the aliases that use them.
@@ -87,6 +113,10 @@ type decoder struct {
 	probs   Problems
 	anchors map[string]ast.Node
 	depth   int
+	// resolved is where the last value resolve was given is: a problem
+	// about a value that resolved to nothing (an unknown alias) is
+	// reported there.
+	resolved Pos
 }
 
 var yamlErrPos = lazyRE(`^\[(\d+):(\d+)\]\s*(.*)`)
@@ -127,11 +157,21 @@ func (d *decoder) pos(n ast.Node) Pos {
 }
 
 func (d *decoder) errorf(n ast.Node, hint, format string, args ...any) {
-	d.probs = append(d.probs, Problem{Pos: d.pos(n), Message: fmt.Sprintf(format, args...), Hint: hint})
+	p := d.pos(n)
+	if p.Line == 0 && d.resolved.Line > 0 {
+		p = d.resolved
+	}
+	if p.Line == 0 {
+		p.Line, p.Col = 1, 1
+	}
+	d.probs = append(d.probs, Problem{Pos: p, Message: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 // resolve follows anchors, aliases and tags to the node that holds the value.
 func (d *decoder) resolve(n ast.Node) ast.Node {
+	if p := d.pos(n); p.Line > 0 {
+		d.resolved = p
+	}
 	for i := 0; i < 32 && n != nil; i++ {
 		switch v := n.(type) {
 		case *ast.AnchorNode:
@@ -499,15 +539,27 @@ func isDigits(s string) bool {
 	return true
 }
 
+// maxPolicyJSON bounds an inline policy as JSON: twice the largest policy
+// AWS accepts (a permission set's inline policy, 32,768 bytes). A larger
+// one can never be applied, and is not built nor checked further: aliases
+// could otherwise make one of megabytes from a few lines.
+const maxPolicyJSON = 64 << 10
+
 // policyJSON reads an IAM policy written as YAML or as a JSON string and
 // returns it as compact JSON (keys in the order written).
 func (d *decoder) policyJSON(n ast.Node, what string) string {
 	n = d.resolve(n)
+	const tooLarge = "AWS accepts at most 32,768 bytes: split it into managed policies"
 	switch n.(type) {
 	case nil, *ast.NullNode:
 		return ""
 	case *ast.StringNode, *ast.LiteralNode:
-		out, err := policy.Compact(strings.TrimSpace(d.str(n, what)))
+		text := strings.TrimSpace(d.str(n, what))
+		if len(text) > maxPolicyJSON {
+			d.errorf(n, tooLarge, "%s is %d bytes, more than twice the largest policy AWS accepts", what, len(text))
+			return ""
+		}
+		out, err := policy.Compact(text)
 		if err != nil {
 			d.errorf(n, "write the policy as YAML, or as a JSON string that parses", "%s is not valid JSON: %v", what, err)
 			return ""
@@ -516,6 +568,10 @@ func (d *decoder) policyJSON(n ast.Node, what string) string {
 	case *ast.MappingNode, *ast.MappingValueNode:
 		var b strings.Builder
 		d.writeJSON(&b, n, what)
+		if b.Len() > maxPolicyJSON {
+			d.errorf(n, tooLarge, "%s is more than %d bytes as JSON, more than twice the largest policy AWS accepts", what, maxPolicyJSON)
+			return ""
+		}
 		return b.String()
 	default:
 		d.errorf(n, "write the policy as a mapping with Version and Statement", "%s must be a policy document, not %s", what, describe(n))
@@ -525,6 +581,9 @@ func (d *decoder) policyJSON(n ast.Node, what string) string {
 
 // writeJSON converts a YAML node to JSON, preserving key order.
 func (d *decoder) writeJSON(b *strings.Builder, n ast.Node, what string) {
+	if b.Len() > maxPolicyJSON {
+		return // policyJSON reports it
+	}
 	d.depth++
 	defer func() { d.depth-- }()
 	if d.depth > 64 {

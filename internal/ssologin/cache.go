@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -33,8 +34,18 @@ func CacheKey(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// FileStore is the AWS CLI's token cache directory, ~/.aws/sso/cache.
-type FileStore struct{ Dir string }
+// FileStore is the AWS CLI's token cache directory, ~/.aws/sso/cache. Its
+// files are checked before use (see cachefiles.go): links only to what the
+// user owns, nothing readable by others.
+type FileStore struct {
+	Dir string
+	// Warnings receives a line for each file or directory whose
+	// permissions were repaired; standard error when nil.
+	Warnings io.Writer
+	// Files says whose files the store may use; the running user's when
+	// nil. Tests set it to give files another owner.
+	Files *atomicfile.Files
+}
 
 // Path returns the cache file of key.
 func (s FileStore) Path(key string) string {
@@ -46,12 +57,9 @@ func (s FileStore) Where(key string) string { return s.Path(key) }
 
 // Load implements Store.
 func (s FileStore) Load(key string) (*Token, error) {
-	data, err := os.ReadFile(s.Path(key))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNotFound
-	}
+	data, err := s.readPrivate(s.Path(key))
 	if err != nil {
-		return nil, fmt.Errorf("reading the token cache: %w", err)
+		return nil, err
 	}
 	return decodeToken(data, s.Path(key))
 }
@@ -74,7 +82,7 @@ func (s FileStore) Save(key string, t *Token) error {
 	if err != nil {
 		return err
 	}
-	return WritePrivateFile(s.Path(key), data)
+	return s.writePrivate(s.Path(key), data)
 }
 
 // Delete implements Store; a missing file is not an error.
@@ -86,9 +94,10 @@ func (s FileStore) Delete(key string) error {
 }
 
 // WritePrivateFile writes a secret: the directory is created 0700 if
-// missing, and the file replaced atomically with mode 0600 (see
-// atomicfile.WritePrivate), so no reader ever sees half a file and no other
-// user can read it.
+// missing, or checked and made private (with a warning on standard error)
+// as the token cache's is, and the file replaced atomically with mode 0600
+// (see atomicfile.WritePrivate), so no reader ever sees half a file and no
+// other user can read it.
 func WritePrivateFile(path string, data []byte) error {
-	return atomicfile.WritePrivate(path, data)
+	return FileStore{}.writePrivateIn(path, data, "the private directory "+filepath.Dir(path))
 }

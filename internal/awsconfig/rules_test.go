@@ -1,0 +1,298 @@
+//go:build unix
+
+package awsconfig
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/gatehouse/internal/atomicfile"
+)
+
+// device makes a character device: a null device of the test's own when it
+// may create one (root in a container), /dev/null otherwise (which the
+// rules refuse before writing anything).
+func device(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "null")
+	if err := syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|3); err == nil {
+		return p
+	}
+	return os.DevNull
+}
+
+// tree describes every entry under root (kind, and content of regular
+// files), so a test sees whatever an update changed or left behind.
+func tree(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		switch m := fi.Mode(); {
+		case m&fs.ModeSymlink != 0:
+			dst, _ := os.Readlink(p)
+			out = append(out, rel+" -> "+dst)
+		case m.IsRegular():
+			data, _ := os.ReadFile(p)
+			out = append(out, fmt.Sprintf("%s %q", rel, data))
+		default:
+			out = append(out, rel+" "+m.Type().String())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestUpdateSymlinks(t *testing.T) {
+	me := os.Getuid()
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, root string) // makes root/.aws/config
+		uid     int                             // who writes; 0 means the real user
+		wantErr string
+		want    []string // the tree after a successful update
+	}{
+		{
+			name: "a link to a regular file the user owns is written through and kept",
+			setup: func(t *testing.T, root string) {
+				writeTestFile(t, filepath.Join(root, "dotfiles", "aws-config"), "# mine\n")
+				link(t, "../dotfiles/aws-config", filepath.Join(root, ".aws", "config"))
+			},
+			want: []string{
+				". d---------", ".aws d---------", ".aws/config -> ../dotfiles/aws-config",
+				"dotfiles d---------", `dotfiles/aws-config "# mine\nx\n"`,
+				`dotfiles/aws-config.gatehouse.bak "# mine\n"`, `dotfiles/aws-config.gatehouse.lock ""`,
+			},
+		},
+		{
+			name:    "a link to a device is refused and nothing is dropped beside it",
+			setup:   func(t *testing.T, root string) { link(t, device(t, root), filepath.Join(root, ".aws", "config")) },
+			wantErr: "character device, not a regular file",
+		},
+		{
+			name: "a link to a named pipe is refused without opening it",
+			setup: func(t *testing.T, root string) {
+				if err := syscall.Mkfifo(filepath.Join(root, "fifo"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				link(t, "../fifo", filepath.Join(root, ".aws", "config"))
+			},
+			wantErr: "named pipe, not a regular file",
+		},
+		{
+			name: "a link to a directory is refused",
+			setup: func(t *testing.T, root string) {
+				if err := os.Mkdir(filepath.Join(root, "dir"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				link(t, "../dir", filepath.Join(root, ".aws", "config"))
+			},
+			wantErr: "directory, not a regular file",
+		},
+		{
+			name: "a dangling link is refused and its target not created",
+			setup: func(t *testing.T, root string) {
+				link(t, "../dotfiles/aws-config", filepath.Join(root, ".aws", "config"))
+			},
+			wantErr: "which does not exist",
+		},
+		{
+			name: "a link to a file owned by another user is refused",
+			setup: func(t *testing.T, root string) {
+				writeTestFile(t, filepath.Join(root, "theirs"), "# theirs\n")
+				link(t, "../theirs", filepath.Join(root, ".aws", "config"))
+			},
+			uid:     me + 4242,
+			wantErr: "not by you",
+		},
+		{
+			name: "a loop of links is refused",
+			setup: func(t *testing.T, root string) {
+				link(t, "other", filepath.Join(root, ".aws", "config"))
+				link(t, "config", filepath.Join(root, ".aws", "other"))
+			},
+			wantErr: "too many symbolic links",
+		},
+		{
+			name: "a lock file that is a link is refused",
+			setup: func(t *testing.T, root string) {
+				writeTestFile(t, filepath.Join(root, ".aws", "config"), "# mine\n")
+				link(t, device(t, root), filepath.Join(root, ".aws", "config"+LockSuffix))
+			},
+			wantErr: "lock file",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			tt.setup(t, root)
+			before := tree(t, root)
+			u := Updater{Files: atomicfile.Files{UID: me}}
+			if tt.uid != 0 {
+				u.Files.UID = tt.uid
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := u.Update(context.Background(), filepath.Join(root, ".aws", "config"), func(cur []byte) ([]byte, error) {
+					return append(cur, "x\n"...), nil
+				})
+				done <- err
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(time.Minute):
+				t.Fatal("Update() did not return within a minute: it blocked on a special file")
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Update() error = %v, want one containing %q", err, tt.wantErr)
+				}
+				if diff := cmp.Diff(before, tree(t, root)); diff != "" {
+					t.Errorf("a refused update changed files (-before +after):\n%s", diff)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, tree(t, root)); diff != "" {
+				t.Errorf("Update() left (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestUpdateKeepsAnotherProgramsEdit: an editor saves ~/.aws/config
+// between gatehouse's read and its rename. The edit must survive: gatehouse
+// sees the change, merges again from the new content and writes that.
+func TestUpdateKeepsAnotherProgramsEdit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	writeTestFile(t, path, "[profile mine]\n")
+	calls := 0
+	res, err := Update(context.Background(), path, func(cur []byte) ([]byte, error) {
+		calls++
+		if calls == 1 {
+			// Another program edits the file after gatehouse read it.
+			writeTestFile(t, path, "[profile mine]\n[profile edited]\n")
+		}
+		return append(cur, "[profile gatehouse]\n"...), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[profile mine]\n[profile edited]\n[profile gatehouse]\n"
+	if got := readFile(t, path); got != want {
+		t.Errorf("config = %q, want %q: the other program's edit was lost", got, want)
+	}
+	if calls != 2 {
+		t.Errorf("change called %d times, want 2 (the merge done again)", calls)
+	}
+	if got := readFile(t, res.Backup); got != "[profile mine]\n[profile edited]\n" {
+		t.Errorf("backup = %q, want the content replaced", got)
+	}
+}
+
+// TestUpdateRefusesABusyFile: when the file changes under gatehouse twice
+// in a row, it writes nothing and says why.
+func TestUpdateRefusesABusyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	writeTestFile(t, path, "v0\n")
+	calls := 0
+	_, err := Update(context.Background(), path, func(cur []byte) ([]byte, error) {
+		calls++
+		writeTestFile(t, path, fmt.Sprintf("v%d\n", calls))
+		return append(cur, "gatehouse\n"...), nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "changed while gatehouse was updating it") {
+		t.Fatalf("Update() error = %v, want a refusal", err)
+	}
+	if got := readFile(t, path); got != "v2\n" {
+		t.Errorf("config = %q, want the other program's last edit", got)
+	}
+}
+
+// TestUpdateRemovesTempOfKilledRun: a `gatehouse profiles` killed between
+// writing its temporary file and renaming it leaves the file behind; the
+// next update removes it.
+func TestUpdateRemovesTempOfKilledRun(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config")
+	writeTestFile(t, path, "# mine\n")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	left := filepath.Join(dir, fmt.Sprintf(".config.gatehouse-tmp-%d-123456", cmd.Process.Pid))
+	writeTestFile(t, left, "# half a fi")
+	then := time.Now().Add(-5 * time.Minute)
+	if err := os.Chtimes(left, then, then); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Update(context.Background(), path, func(cur []byte) ([]byte, error) { return append(cur, "x\n"...), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(left); !os.IsNotExist(err) {
+		t.Errorf("%s is still there (%v)", left, err)
+	}
+}
+
+func writeTestFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func link(t *testing.T, target, at string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(at), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, at); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUpdateRefusesAHugeFile: a path that names something far larger than
+// a config file is refused rather than read into memory and rewritten.
+func TestUpdateRefusesAHugeFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	writeTestFile(t, path, "[profile a]\n")
+	if err := os.Truncate(path, MaxConfigSize+1); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Update(context.Background(), path, func(cur []byte) ([]byte, error) { return append(cur, "x\n"...), nil })
+	if err == nil || !strings.Contains(err.Error(), "not an AWS config file") {
+		t.Fatalf("Update() error = %v, want a refusal", err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() != MaxConfigSize+1 {
+		t.Errorf("the file changed: %v, %v", fi.Size(), err)
+	}
+	if _, err := os.Stat(path + BackupSuffix); !os.IsNotExist(err) {
+		t.Errorf("a backup was written: %v", err)
+	}
+}
