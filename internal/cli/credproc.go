@@ -57,7 +57,7 @@ func runCredentialProcess(ctx context.Context, d Deps, opts credProcOptions) err
 		now = d.Now
 	}
 	// The fast path: no engine, no config parsing, no network.
-	if c, ok := credentials.ReadCached(p.credentials, p.config, opts.profile, now()); ok {
+	if c, ok := credentials.ReadCached(p.Credentials, p.Config, opts.profile, now()); ok {
 		_, err := d.Stdout.Write(credentials.ProcessJSON(c))
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awsconfig"
+	"github.com/gatehouse-dev/gatehouse/internal/credcache"
 	"github.com/gatehouse-dev/gatehouse/internal/credentials"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
@@ -30,50 +30,13 @@ import (
 // start URL and region.
 const defaultSessionName = "gatehouse"
 
-// paths are where the engineer commands read and write.
-type paths struct {
-	config      string // the AWS config file (AWS_CONFIG_FILE or ~/.aws/config)
-	ssoCache    string // the AWS CLI's token cache, ~/.aws/sso/cache
-	state       string // gatehouse's own cache: locks, keychain marks
-	credentials string // cached role credentials
-	inventory   string // cached account and role listings
-}
-
-// enginePaths resolves the paths from the environment. Gatehouse's own
-// cache is $GATEHOUSE_CACHE_DIR, else $XDG_CACHE_HOME/gatehouse, else the
-// platform's cache directory.
-func enginePaths(getenv func(string) string) (paths, error) {
-	home := getenv("HOME")
-	if runtime.GOOS == "windows" && home == "" {
-		home = getenv("USERPROFILE")
+// enginePaths resolves where the engineer commands read and write
+// (credcache.Locate: the companion binary finds the same files).
+func enginePaths(getenv func(string) string) (credcache.Paths, error) {
+	p, err := credcache.Locate(getenv)
+	if err != nil {
+		return credcache.Paths{}, hint.Wrap(err, "set HOME, or AWS_CONFIG_FILE and GATEHOUSE_CACHE_DIR")
 	}
-	if home == "" {
-		return paths{}, hint.New("no home directory: HOME is not set", "set HOME, or AWS_CONFIG_FILE and GATEHOUSE_CACHE_DIR")
-	}
-	p := paths{
-		config:   getenv("AWS_CONFIG_FILE"),
-		ssoCache: filepath.Join(home, ".aws", "sso", "cache"),
-		state:    getenv("GATEHOUSE_CACHE_DIR"),
-	}
-	if p.config == "" {
-		p.config = filepath.Join(home, ".aws", "config")
-	} else if strings.HasPrefix(p.config, "~/") {
-		p.config = filepath.Join(home, p.config[2:])
-	}
-	if p.state == "" {
-		switch xdg := getenv("XDG_CACHE_HOME"); {
-		case xdg != "":
-			p.state = filepath.Join(xdg, "gatehouse")
-		case runtime.GOOS == "darwin":
-			p.state = filepath.Join(home, "Library", "Caches", "gatehouse")
-		case runtime.GOOS == "windows" && getenv("LocalAppData") != "":
-			p.state = filepath.Join(getenv("LocalAppData"), "gatehouse")
-		default:
-			p.state = filepath.Join(home, ".cache", "gatehouse")
-		}
-	}
-	p.credentials = filepath.Join(p.state, "credentials")
-	p.inventory = filepath.Join(p.state, "inventory")
 	return p, nil
 }
 
@@ -81,7 +44,7 @@ func enginePaths(getenv func(string) string) (paths, error) {
 // the AWS client factory and a credential resolver.
 type engine struct {
 	d        Deps
-	paths    paths
+	paths    credcache.Paths
 	clients  credentials.Clients
 	tokens   *ssologin.Manager
 	resolver *credentials.Resolver
@@ -94,9 +57,9 @@ func newEngine(d Deps) (*engine, error) {
 	}
 	clients := credentials.Clients{Getenv: d.Getenv}
 	tokens := &ssologin.Manager{
-		Files:        ssologin.FileStore{Dir: p.ssoCache},
+		Files:        ssologin.FileStore{Dir: p.SSOCache},
 		Keyring:      ssologin.KeyringStore{},
-		StateDir:     p.state,
+		StateDir:     p.State,
 		NewOIDC:      clients.OIDC,
 		AuthorizeURL: clients.AuthorizeURL,
 		Now:          d.Now,
@@ -104,7 +67,7 @@ func newEngine(d Deps) (*engine, error) {
 	return &engine{
 		d: d, paths: p, clients: clients, tokens: tokens,
 		resolver: &credentials.Resolver{
-			ConfigPath: p.config, CacheDir: p.credentials, Tokens: tokens, Clients: clients, Now: d.Now,
+			ConfigPath: p.Config, CacheDir: p.Credentials, Tokens: tokens, Clients: clients, Now: d.Now,
 			SessionName: credentials.DefaultSessionName(firstNonEmpty(d.Getenv("USER"), d.Getenv("USERNAME"))),
 		},
 	}, nil
@@ -119,7 +82,7 @@ func (e *engine) now() time.Time {
 
 // config reads and parses the AWS config file; a missing file is empty.
 func (e *engine) config() (*awsconfig.File, error) {
-	data, err := os.ReadFile(e.paths.config)
+	data, err := os.ReadFile(e.paths.Config)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("reading the AWS config file: %w", err)
 	}
@@ -169,7 +132,7 @@ func (e *engine) session(o sessionOptions) (ssologin.Session, error) {
 				names = append(names, s.Name)
 			}
 			sort.Strings(names)
-			return ssologin.Session{}, hint.New(fmt.Sprintf("%s has several sso-sessions (%s)", e.paths.config, strings.Join(names, ", ")),
+			return ssologin.Session{}, hint.New(fmt.Sprintf("%s has several sso-sessions (%s)", e.paths.Config, strings.Join(names, ", ")),
 				"choose one with --sso-session NAME or GATEHOUSE_SSO_SESSION")
 		default:
 			name = defaultSessionName
@@ -185,7 +148,7 @@ func (e *engine) session(o sessionOptions) (ssologin.Session, error) {
 		}
 		if (o.startURL != "" && o.startURL != s.StartURL) || (o.region != "" && o.region != s.Region) {
 			return ssologin.Session{}, hint.New(fmt.Sprintf("sso-session %s in %s has start URL %s in %s; the flags say %s in %s",
-				name, e.paths.config, s.StartURL, s.Region, firstNonEmpty(o.startURL, s.StartURL), firstNonEmpty(o.region, s.Region)),
+				name, e.paths.Config, s.StartURL, s.Region, firstNonEmpty(o.startURL, s.StartURL), firstNonEmpty(o.region, s.Region)),
 				"drop --start-url and --region, or give another --sso-session name")
 		}
 		return s, nil
@@ -199,7 +162,7 @@ func (e *engine) session(o sessionOptions) (ssologin.Session, error) {
 	}
 	if s.StartURL == "" || s.Region == "" {
 		return ssologin.Session{}, hint.New(fmt.Sprintf("sso-session %s: no start URL and region", name),
-			"give --start-url URL --region REGION (the AWS access portal URL and Identity Center's region), or add the [sso-session] to "+e.paths.config)
+			"give --start-url URL --region REGION (the AWS access portal URL and Identity Center's region), or add the [sso-session] to "+e.paths.Config)
 	}
 	return s, nil
 }

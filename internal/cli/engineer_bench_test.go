@@ -78,7 +78,9 @@ func BenchmarkCredentialProcessCacheHit(b *testing.B) {
 			}
 			if tc.name == "cache-hit" {
 				_, out := run()
-				var cp credentials.ProcessOutput
+				var cp struct {
+					AccessKeyID string `json:"AccessKeyId"`
+				}
 				if err := json.Unmarshal(out, &cp); err != nil || cp.AccessKeyID != "ASIABENCH" {
 					b.Fatalf("cache hit printed %q (%v)", out, err)
 				}

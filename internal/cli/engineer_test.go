@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awsconfig"
+	"github.com/gatehouse-dev/gatehouse/internal/credcache"
 	"github.com/gatehouse-dev/gatehouse/internal/sandbox"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
@@ -160,18 +161,49 @@ func TestEngineerEndToEnd(t *testing.T) {
 	})
 
 	t.Run("credential_process profiles work in the AWS CLI and the SDK", func(t *testing.T) {
-		gh, err := exec.LookPath("gatehouse")
+		// The test binary plays both gatehouse and the companion, side by
+		// side on PATH (TestMain).
+		companion, err := exec.LookPath(credcache.CompanionName)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.mustRun(t, "profiles", "-f", w.model, "--credential-process", "--process-command", gh)
+		w.mustRun(t, "profiles", "-f", w.model, "--credential-process")
 		p, ok := awsconfig.Parse([]byte(readFile(t, w.config))).Profile(extName + "/Admin")
-		if !ok || p.Value("credential_process") != gh+" credential-process --profile "+extName+"/Admin" || p.Value("source_profile") != "" {
-			t.Fatalf("process profile = %+v", p)
+		if !ok || p.Value("credential_process") != companion+" --profile "+extName+"/Admin" || p.Value("source_profile") != "" {
+			t.Fatalf("process profile = %+v, want the companion %s", p, companion)
 		}
 		for prof, acct := range profiles {
 			assertCLIAccount(t, prof, acct)
 			assertSDKAccount(t, w.config, prof, acct)
+		}
+		// A miss is handed to gatehouse, which says what is wrong.
+		if r, err := exec.Command(companion, "--profile", "never/Cached").CombinedOutput(); err == nil || !strings.Contains(string(r), "profile never/Cached is not in the AWS config file") {
+			t.Errorf("companion miss: %v, %q", err, r)
+		}
+		// A hit is answered by the companion alone: a copy with no
+		// gatehouse beside it nor on PATH still prints the cached
+		// credentials, and only a miss needs gatehouse.
+		lonely := filepath.Join(t.TempDir(), credcache.CompanionName)
+		real, err := filepath.EvalSymlinks(companion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Link(real, lonely); err != nil {
+			t.Fatalf("linking the companion alone: %v", err)
+		}
+		alone := func(profile string) (string, string, error) {
+			cmd := exec.Command(lonely, "--profile", profile)
+			cmd.Env = append(os.Environ(), "PATH=")
+			var out, errb strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			return out.String(), errb.String(), err
+		}
+		if out, errb, err := alone(extName + "/Admin"); err != nil || !strings.Contains(out, `"AccessKeyId":"ASIA`) {
+			t.Errorf("companion hit without gatehouse: %v, stdout %q, stderr %q", err, out, errb)
+		}
+		if _, errb, err := alone("never/Cached"); err == nil || !strings.Contains(errb, "gatehouse cannot be found") {
+			t.Errorf("companion miss without gatehouse: %v, stderr %q", err, errb)
 		}
 		// The external account's credentials are chained: at most an hour.
 		r := w.mustRun(t, "credential-process", "--profile", extName+"/Admin")

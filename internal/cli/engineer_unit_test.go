@@ -43,24 +43,6 @@ func TestCanOpenBrowser(t *testing.T) {
 	}
 }
 
-func TestEnginePaths(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	p, err := enginePaths(env(map[string]string{"HOME": "/h", "XDG_CACHE_HOME": "/x"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.config != filepath.Join("/h", ".aws", "config") || p.ssoCache != filepath.Join("/h", ".aws", "sso", "cache") || p.credentials != filepath.Join("/x", "gatehouse", "credentials") {
-		t.Errorf("paths = %+v", p)
-	}
-	p, _ = enginePaths(env(map[string]string{"HOME": "/h", "AWS_CONFIG_FILE": "~/cfg", "GATEHOUSE_CACHE_DIR": "/c"}))
-	if p.config != filepath.Join("/h", "cfg") || p.inventory != filepath.Join("/c", "inventory") {
-		t.Errorf("paths = %+v", p)
-	}
-	if _, err := enginePaths(env(map[string]string{})); err == nil && runtime.GOOS != "windows" {
-		t.Error("no HOME accepted")
-	}
-}
-
 func TestSessionResolution(t *testing.T) {
 	one := "[sso-session corp]\nsso_start_url = https://corp/start\nsso_region = eu-west-1\n"
 	two := one + "[sso-session other]\nsso_start_url = https://other/start\nsso_region = us-east-1\nsso_registration_scopes = a, b\n"

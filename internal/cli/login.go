@@ -118,7 +118,7 @@ func runLogin(ctx context.Context, d Deps, opts loginOptions) error {
 	}
 	if f, err := e.config(); err == nil {
 		if _, ok := f.SSOSession(s.Name); !ok {
-			fmt.Fprintln(d.Stderr, "Next: `gatehouse profiles` writes this session and a profile for every account you can reach to "+e.paths.config+".")
+			fmt.Fprintln(d.Stderr, "Next: `gatehouse profiles` writes this session and a profile for every account you can reach to "+e.paths.Config+".")
 		}
 	}
 	return nil

@@ -30,7 +30,7 @@ func (e *engine) chooseProfile(args []string) (string, error) {
 		return args[0], nil
 	}
 	if !e.d.StdinTTY || !e.d.StderrTTY {
-		return "", usageError{hint.New("name a profile", "run `gatehouse list` or look in "+e.paths.config+" for profile names")}
+		return "", usageError{hint.New("name a profile", "run `gatehouse list` or look in "+e.paths.Config+" for profile names")}
 	}
 	f, err := e.config()
 	if err != nil {
@@ -38,7 +38,7 @@ func (e *engine) chooseProfile(args []string) (string, error) {
 	}
 	names := pickableProfiles(f)
 	if len(names) == 0 {
-		return "", hint.New("no profile gatehouse can use in "+e.paths.config, "run `gatehouse profiles` first")
+		return "", hint.New("no profile gatehouse can use in "+e.paths.Config, "run `gatehouse profiles` first")
 	}
 	return runPicker(e.d, names)
 }

@@ -1,31 +1,11 @@
 package credentials
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 )
-
-// ProcessOutput is the JSON a credential_process prints (Version 1).
-type ProcessOutput struct {
-	Version         int    `json:"Version"`
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string `json:"SecretAccessKey"`
-	SessionToken    string `json:"SessionToken"`
-	Expiration      string `json:"Expiration"`
-}
-
-// ProcessJSON renders c for credential_process, newline-terminated. The
-// expiration lets the SDKs call the process again shortly before it.
-func ProcessJSON(c Credentials) []byte {
-	b, _ := json.Marshal(ProcessOutput{
-		Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
-		SessionToken: c.SessionToken, Expiration: c.Expiration.UTC().Format(time.RFC3339),
-	})
-	return append(b, '\n')
-}
 
 // EnvProfileVar names the profile whose credentials exec and env put in the
 // environment; exec refuses to nest inside another one unless asked.

@@ -167,3 +167,19 @@ func TestCollisions(t *testing.T) {
 		t.Errorf("Collisions() mismatch (-want +got)\n%s", diff)
 	}
 }
+
+func TestProcessCommand(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"/usr/local/bin/gatehouse-credential-process", "/usr/local/bin/gatehouse-credential-process"},
+		{`C:\Program Files\gatehouse\gatehouse-credential-process.exe`, `"C:\Program Files\gatehouse\gatehouse-credential-process.exe"`},
+		{"/usr/local/bin/gatehouse", "/usr/local/bin/gatehouse credential-process"},
+		{"/opt/my tools/gatehouse", `"/opt/my tools/gatehouse" credential-process`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			if got := ProcessCommand(tt.path); got != tt.want {
+				t.Errorf("ProcessCommand(%q) = %q, want %q", tt.path, got, tt.want)
+			}
+		})
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awsconfig"
+	"github.com/gatehouse-dev/gatehouse/internal/credcache"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
@@ -72,7 +73,7 @@ func (r *Resolver) Credentials(ctx context.Context, profile string) (Credentials
 // so two processes never wait for each other).
 func (r *Resolver) fetchChain(ctx context.Context, chain []Source, st Stamp) (Credentials, error) {
 	leaf := chain[len(chain)-1]
-	unlock, err := ssologin.Lock(ctx, CachePath(r.CacheDir, r.ConfigPath, leaf.Profile)+".lock")
+	unlock, err := ssologin.Lock(ctx, credcache.LockPath(r.CacheDir, r.ConfigPath, leaf.Profile))
 	if err != nil {
 		return Credentials{}, err
 	}
