@@ -68,7 +68,6 @@ func newEngine(d Deps) (*engine, error) {
 		d: d, paths: p, clients: clients, tokens: tokens,
 		resolver: &credentials.Resolver{
 			ConfigPath: p.Config, CacheDir: p.Credentials, Tokens: tokens, Clients: clients, Now: d.Now,
-			SessionName: credentials.DefaultSessionName(firstNonEmpty(d.Getenv("USER"), d.Getenv("USERNAME"))),
 		},
 	}, nil
 }

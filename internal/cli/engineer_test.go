@@ -1,14 +1,21 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -148,15 +155,26 @@ func TestEngineerEndToEnd(t *testing.T) {
 		extName + "/Admin":    extAccount,
 	}
 
-	t.Run("the AWS CLI uses the sso_session and chained profiles", func(t *testing.T) {
+	// Chained sessions are named after the Identity Center user (alice),
+	// never the local login (USER is someone else here).
+	wantSession := func(t *testing.T, who, profile, arn string) {
+		t.Helper()
+		if profile == extName+"/Admin" && !strings.HasSuffix(arn, "/"+hopRole+"/gatehouse-"+testUser) {
+			t.Errorf("%s --profile %s: caller %s, want a session named gatehouse-%s", who, profile, arn, testUser)
+		}
+	}
+	cliV2 := []string{"AWS_DATA_PATH=" + cliV2Endpoints(t, w.sb.URL())}
+
+	t.Run("the AWS CLI v1 and v2 use the sso_session and chained profiles", func(t *testing.T) {
 		for p, acct := range profiles {
-			assertCLIAccount(t, p, acct)
+			wantSession(t, "aws (v1)", p, assertCLIAccount(t, "aws", nil, p, acct))
+			wantSession(t, "aws (v2)", p, assertCLIAccount(t, awsCLIv2(t), cliV2, p, acct))
 		}
 	})
 
 	t.Run("aws-sdk-go-v2 uses the sso_session and chained profiles", func(t *testing.T) {
 		for p, acct := range profiles {
-			assertSDKAccount(t, w.config, p, acct)
+			wantSession(t, "aws-sdk-go-v2", p, assertSDKAccount(t, w.config, p, acct))
 		}
 	})
 
@@ -173,8 +191,9 @@ func TestEngineerEndToEnd(t *testing.T) {
 			t.Fatalf("process profile = %+v, want the companion %s", p, companion)
 		}
 		for prof, acct := range profiles {
-			assertCLIAccount(t, prof, acct)
-			assertSDKAccount(t, w.config, prof, acct)
+			wantSession(t, "aws (v1)", prof, assertCLIAccount(t, "aws", nil, prof, acct))
+			wantSession(t, "aws (v2)", prof, assertCLIAccount(t, awsCLIv2(t), cliV2, prof, acct))
+			wantSession(t, "aws-sdk-go-v2", prof, assertSDKAccount(t, w.config, prof, acct))
 		}
 		// A miss is handed to gatehouse, which says what is wrong.
 		if r, err := exec.Command(companion, "--profile", "never/Cached").CombinedOutput(); err == nil || !strings.Contains(string(r), "profile never/Cached is not in the AWS config file") {
@@ -253,6 +272,37 @@ func TestEngineerEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("every AssumeRole of gatehouse names alice and sets her as SourceIdentity", func(t *testing.T) {
+		var rec stsRecorder
+		t.Setenv("AWS_ENDPOINT_URL_STS", rec.start(t, w.sb.URL()))
+		creds := filepath.Join(w.home, ".cache", "gatehouse", "credentials")
+		for _, args := range [][]string{
+			{"credential-process", "--profile", extName + "/Admin"},
+			{"exec", extName + "/Admin", "--", "true"},
+			{"env", extName + "/Admin"},
+			{"console", extName + "/Admin", "--url"},
+			{"whoami", extName + "/Admin"},
+		} {
+			if err := os.RemoveAll(creds); err != nil { // fetch afresh
+				t.Fatal(err)
+			}
+			rec.reset()
+			r := w.mustRun(t, args...)
+			got := rec.assumes()
+			if len(got) != 1 {
+				t.Errorf("gatehouse %s sent %d AssumeRole requests, want 1", args[0], len(got))
+				continue
+			}
+			if got[0].Get("SourceIdentity") != testUser || got[0].Get("RoleSessionName") != "gatehouse-"+testUser {
+				t.Errorf("gatehouse %s assumed %s with session %q, source identity %q; want gatehouse-%s and %s",
+					args[0], got[0].Get("RoleArn"), got[0].Get("RoleSessionName"), got[0].Get("SourceIdentity"), testUser, testUser)
+			}
+			if args[0] == "whoami" && !strings.Contains(r.stdout, "assumed-role/"+hopRole+"/gatehouse-"+testUser+"\n") {
+				t.Errorf("whoami: %s", r.stdout)
+			}
+		}
+	})
+
 	t.Run("console sign-in URL through the federation endpoint", func(t *testing.T) {
 		r := w.mustRun(t, "console", "production/ReadOnly", "--url")
 		u := strings.TrimSpace(r.stdout)
@@ -327,35 +377,79 @@ func TestEngineerEndToEnd(t *testing.T) {
 	})
 }
 
-func assertCLIAccount(t *testing.T, profile, account string) {
+// assertCLIAccount runs `aws sts get-caller-identity --profile profile`
+// with the AWS CLI awsBin (and env added to this process's), checks the
+// account and returns the caller's ARN.
+func assertCLIAccount(t *testing.T, awsBin string, env []string, profile, account string) string {
 	t.Helper()
-	out, err := exec.Command("aws", "sts", "get-caller-identity", "--profile", profile, "--output", "json").CombinedOutput()
+	// Both CLIs cache assumed-role credentials in ~/.aws/cli/cache and
+	// read each other's: start from none, so that each resolves the whole
+	// chain itself.
+	if err := os.RemoveAll(filepath.Join(os.Getenv("HOME"), ".aws", "cli", "cache")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(awsBin, "sts", "get-caller-identity", "--profile", profile, "--output", "json")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Errorf("aws --profile %s: %v\n%s", profile, err, out)
-		return
+		t.Errorf("%s --profile %s: %v\n%s", awsBin, profile, err, out)
+		return ""
 	}
-	var id struct{ Account string }
+	var id struct{ Account, Arn string }
 	if err := json.Unmarshal(out, &id); err != nil || id.Account != account {
-		t.Errorf("aws --profile %s reached %s, want %s (%v)", profile, out, account, err)
+		t.Errorf("%s --profile %s reached %s, want %s (%v)", awsBin, profile, out, account, err)
 	}
+	return id.Arn
 }
 
-func assertSDKAccount(t *testing.T, configFile, profile, account string) {
+// assertSDKAccount checks the account aws-sdk-go-v2 reaches with profile
+// and returns the caller's ARN.
+func assertSDKAccount(t *testing.T, configFile, profile, account string) string {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile), config.WithSharedConfigFiles([]string{configFile}))
 	if err != nil {
 		t.Errorf("SDK config for %s: %v", profile, err)
-		return
+		return ""
 	}
 	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		t.Errorf("SDK GetCallerIdentity as %s: %v", profile, err)
-		return
+		return ""
 	}
 	if aws.ToString(out.Account) != account {
 		t.Errorf("SDK as %s reached %s, want %s", profile, aws.ToString(out.Account), account)
 	}
+	return aws.ToString(out.Arn)
+}
+
+// awsCLIv2 returns Debian's AWS CLI v2 (scripts/setup.sh installs the
+// awscli package), or $GATEHOUSE_AWS_CLI_V2.
+func awsCLIv2(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("GATEHOUSE_AWS_CLI_V2")
+	if p == "" {
+		p = "/usr/bin/aws"
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("the AWS CLI v2 is not at %s (%v); run scripts/setup.sh or set GATEHOUSE_AWS_CLI_V2", p, err)
+	}
+	return p
+}
+
+// cliV2Endpoints writes a botocore data directory that sends sso,
+// sso-oidc and sts to url, for AWS_DATA_PATH. Debian's CLI v2 (2.9)
+// predates the AWS_ENDPOINT_URL_<SERVICE> variables, and --endpoint-url
+// does not reach its credential providers; an endpoint rule set does.
+func cliV2Endpoints(t *testing.T, url string) string {
+	t.Helper()
+	dir := t.TempDir()
+	rules := `{"version":"1.0","parameters":{"Region":{"builtIn":"AWS::Region","required":false,"type":"String"}},` +
+		`"rules":[{"conditions":[],"endpoint":{"url":"` + url + `","properties":{},"headers":{}},"type":"endpoint"}]}`
+	for _, svc := range []string{"sso/2019-06-10", "sso-oidc/2019-06-10", "sts/2011-06-15"} {
+		writeFile(t, filepath.Join(dir, svc, "endpoint-rule-set-1.json"), rules)
+	}
+	return dir
 }
 
 func sha1hex(s string) string {
@@ -407,4 +501,47 @@ func assertPerm(t *testing.T, path string, want os.FileMode) {
 	if got := fi.Mode() & (os.ModePerm | os.ModeDir); got != want {
 		t.Errorf("%s mode %v, want %v", path, got, want)
 	}
+}
+
+// stsRecorder forwards to the sandbox and keeps the form of every STS
+// AssumeRole request.
+type stsRecorder struct {
+	mu   sync.Mutex
+	seen []url.Values
+}
+
+func (rec *stsRecorder) start(t *testing.T, target string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") == "AssumeRole" {
+				rec.mu.Lock()
+				rec.seen = append(rec.seen, form)
+				rec.mu.Unlock()
+			}
+		}
+		r.Host = u.Host // the sandbox answers only requests addressed to its own port
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func (rec *stsRecorder) reset() {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.seen = nil
+}
+
+func (rec *stsRecorder) assumes() []url.Values {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]url.Values(nil), rec.seen...)
 }

@@ -88,6 +88,14 @@ func runProfiles(ctx context.Context, d Deps, opts profilesOptions) error {
 		return err
 	}
 	popts := credentials.ProfileOptions{Session: r.session, Template: opts.template, Region: opts.region}
+	if len(r.externals) > 0 {
+		// Chained profiles name their sessions after the Identity Center
+		// user, whom the credentials of any of their roles name.
+		hop := r.externals[0].Via
+		if popts.UserName, err = e.resolver.UserName(ctx, r.session, hop.AccountID, hop.RoleName); err != nil {
+			return fmt.Errorf("learning your Identity Center user name for the chained profiles: %w", err)
+		}
+	}
 	if opts.credentialProcess || opts.processCommand != "" {
 		if popts.ProcessCommand, err = processCommand(d, opts.processCommand); err != nil {
 			return err

@@ -42,6 +42,9 @@ type ProfileOptions struct {
 	// "/usr/local/bin/gatehouse credential-process"); the SSO keys move to
 	// gatehouse_ keys, which the AWS CLI ignores.
 	ProcessCommand string
+	// UserName is the Identity Center user signed in to Session: chained
+	// profiles name their sessions after them (role_session_name).
+	UserName string
 }
 
 // GeneratedProfile is one profile BuildProfiles made, for messages.
@@ -142,6 +145,15 @@ func BuildProfiles(accounts []Account, externals []External, o ProfileOptions) (
 		if e.ExternalID != "" {
 			keys = append(keys, awsconfig.KV{Key: "external_id", Value: e.ExternalID})
 		}
+		if o.UserName != "" {
+			keys = append(keys, awsconfig.KV{Key: "role_session_name", Value: DefaultSessionName(o.UserName)})
+		}
+		// The AWS CLI v2 up to at least 2.9 takes the SSO token of a chain
+		// from the profile it was asked for, not from source_profile, and
+		// fails without one ("'NoneType' object has no attribute
+		// 'get_frozen_token'"); naming the session here too is harmless to
+		// the CLI v1, later v2 and the SDKs, which assume the role first.
+		keys = append(keys, awsconfig.KV{Key: "sso_session", Value: o.Session.Name})
 		r := region
 		if e.Region != "" {
 			r = e.Region
