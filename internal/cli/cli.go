@@ -130,7 +130,7 @@ onto IAM Identity Center and IAM, and gives every engineer one login for the CLI
 the SDKs and the browser.
 
 Admin:    validate, show, plan, apply, import
-Engineer: login, logout, list, profiles, exec, env, credential-process, console, whoami`,
+Engineer: login, logout, list, profiles, exec, env, credential-process, console, whoami, serve`,
 		Version:       version(d),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -153,6 +153,7 @@ Engineer: login, logout, list, profiles, exec, env, credential-process, console,
 		newCredentialProcessCmd(d),
 		newConsoleCmd(d),
 		newWhoamiCmd(d),
+		newServeCmd(d),
 	} {
 		root.AddCommand(c)
 	}

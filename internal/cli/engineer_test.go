@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha1"
@@ -359,6 +360,84 @@ func TestEngineerEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("serve speaks the container credentials protocol to the SDK and the AWS CLI", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		var errb syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			d := Deps{Stdin: strings.NewReader(""), Stdout: pw, Stderr: &errb, Getenv: os.Getenv, Now: time.Now}
+			done <- Main(ctx, []string{"serve", "--profile", extName + "/Admin"}, d)
+			pw.Close()
+		}()
+		vars := map[string]string{}
+		lines := bufio.NewScanner(pr)
+		for len(vars) < 2 && lines.Scan() {
+			k, v, ok := strings.Cut(strings.TrimPrefix(lines.Text(), "export "), "=")
+			if !ok {
+				t.Fatalf("serve printed %q", lines.Text())
+			}
+			vars[k] = v
+		}
+		go func() { _, _ = io.Copy(io.Discard, pr) }()
+		uri, token := vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"], vars["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+		if !strings.HasPrefix(uri, "http://127.0.0.1:") || len(token) < 32 {
+			t.Fatalf("serve printed %v; stderr %s", vars, errb.String())
+		}
+		defer func() {
+			cancel()
+			if code := <-done; code != 0 {
+				t.Errorf("serve exited %d: %s", code, errb.String())
+			}
+		}()
+
+		// Without the token: 401 and nothing else.
+		resp, err := http.Get(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || len(body) != 0 {
+			t.Errorf("GET without the token = %d %q", resp.StatusCode, body)
+		}
+
+		for k, v := range vars {
+			t.Setenv(k, v)
+		}
+		t.Setenv("AWS_CONFIG_FILE", filepath.Join(w.home, "no-config"))
+		ctxSDK := context.Background()
+		cfg, err := config.LoadDefaultConfig(ctxSDK, config.WithRegion("us-east-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctxSDK, &sts.GetCallerIdentityInput{})
+		if err != nil || aws.ToString(id.Account) != extAccount || !strings.HasSuffix(aws.ToString(id.Arn), "/gatehouse-"+testUser) {
+			t.Errorf("aws-sdk-go-v2 through serve: %v %v", id, err)
+		}
+		for _, cli := range []struct {
+			bin string
+			env []string
+		}{{"aws", []string{"AWS_DEFAULT_REGION=us-east-1"}}, {awsCLIv2(t), append([]string{"AWS_DEFAULT_REGION=us-east-1"}, cliV2...)}} {
+			cmd := exec.Command(cli.bin, "sts", "get-caller-identity", "--output", "json")
+			cmd.Env = append(os.Environ(), cli.env...)
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), `"Account": "`+extAccount+`"`) {
+				t.Errorf("%s through serve: %v\n%s", cli.bin, err, out)
+			}
+		}
+	})
+
+	t.Run("exec --server runs a command against a server of its own", func(t *testing.T) {
+		t.Setenv("AWS_ACCESS_KEY_ID", "AKIASHOULDNOTLEAK")
+		t.Setenv("AWS_PROFILE", "someone-else")
+		r := w.run(t, "exec", "--server", extName+"/Admin", "--", "sh", "-c",
+			`test -z "$AWS_ACCESS_KEY_ID" && test -z "$AWS_PROFILE" && test -n "$AWS_CONTAINER_AUTHORIZATION_TOKEN" && aws sts get-caller-identity --output json`)
+		if r.code != 0 || !strings.Contains(r.stdout, `"Account": "`+extAccount+`"`) || !strings.Contains(r.stdout, "/gatehouse-"+testUser+`"`) {
+			t.Errorf("exec --server: %d %s %s", r.code, r.stdout, r.stderr)
+		}
+	})
+
 	t.Run("logout revokes and removes", func(t *testing.T) {
 		tok := readJSON(t, tokenFile)
 		w.mustRun(t, "logout")
@@ -544,4 +623,23 @@ func (rec *stsRecorder) assumes() []url.Values {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	return append([]url.Values(nil), rec.seen...)
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader in two
+// goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

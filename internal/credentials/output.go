@@ -32,11 +32,36 @@ func EnvVars(profile string, c Credentials) map[string]string {
 	return v
 }
 
+// staticVars carry credentials that every tool prefers to a credentials
+// server: a child sent to a server must not inherit them.
+var staticVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"}
+
+// ServerVars returns the variables that send a tool to a credentials
+// server (Server) at url with token, for profile; region is set when known.
+func ServerVars(profile, url, token, region string) map[string]string {
+	v := map[string]string{ContainerURIVar: url, ContainerTokenVar: token, EnvProfileVar: profile}
+	if region != "" {
+		v["AWS_REGION"] = region
+		v["AWS_DEFAULT_REGION"] = region
+	}
+	return v
+}
+
+// ServerEnviron is Environ for a child sent to a credentials server:
+// credentials of the parent's environment are removed too.
+func ServerEnviron(base []string, vars map[string]string) []string {
+	return environ(base, vars, append(append([]string{}, ClearedVars...), staticVars...))
+}
+
 // Environ returns base with the variables of vars set (replacing any
 // earlier values) and ClearedVars removed, for a child process.
 func Environ(base []string, vars map[string]string) []string {
+	return environ(base, vars, ClearedVars)
+}
+
+func environ(base []string, vars map[string]string, cleared []string) []string {
 	drop := map[string]bool{}
-	for _, k := range ClearedVars {
+	for _, k := range cleared {
 		drop[k] = true
 	}
 	for k := range vars {
