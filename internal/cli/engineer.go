@@ -7,11 +7,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
@@ -25,10 +25,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
-
-// defaultSessionName names the sso-session of a login that gives only a
-// start URL and region.
-const defaultSessionName = "gatehouse"
 
 // enginePaths resolves where the engineer commands read and write
 // (credcache.Locate: the companion binary finds the same files).
@@ -101,75 +97,34 @@ func addSessionFlags(cmd *cobra.Command, o *sessionOptions) {
 	cmd.Flags().StringVar(&o.region, "region", "", "the region of IAM Identity Center (with --start-url)")
 }
 
-// session works out which Identity Center session a command means: the
-// --sso-session or $GATEHOUSE_SSO_SESSION, else the only [sso-session] of the
-// config file, else (with --start-url) the one with that start URL or a new
-// one named "gatehouse". Its start URL and region come from the config
-// file, the flags, or the session's cached token, in that order; flags that
-// contradict the config file are an error.
+// session works out which Identity Center session a command means
+// (credentials.ChooseSession): the flags, else $GATEHOUSE_SSO_SESSION, else
+// the config file, else the session's cached token.
 func (e *engine) session(o sessionOptions) (ssologin.Session, error) {
 	f, err := e.config()
 	if err != nil {
 		return ssologin.Session{}, err
 	}
-	name := firstNonEmpty(o.name, e.d.Getenv("GATEHOUSE_SSO_SESSION"))
-	sessions := f.SSOSessions()
-	if name == "" {
-		switch {
-		case o.startURL != "":
-			name = defaultSessionName
-			for _, s := range sessions {
-				if s.Value("sso_start_url") == o.startURL {
-					name = s.Name
-				}
-			}
-		case len(sessions) == 1:
-			name = sessions[0].Name
-		case len(sessions) > 1:
-			var names []string
-			for _, s := range sessions {
-				names = append(names, s.Name)
-			}
-			sort.Strings(names)
-			return ssologin.Session{}, hint.New(fmt.Sprintf("%s has several sso-sessions (%s)", e.paths.Config, strings.Join(names, ", ")),
-				"choose one with --sso-session NAME or GATEHOUSE_SSO_SESSION")
-		default:
-			name = defaultSessionName
-		}
+	return credentials.ChooseSession(f, e.paths.Config, credentials.SessionChoice{
+		Name: firstNonEmpty(o.name, e.d.Getenv("GATEHOUSE_SSO_SESSION")), StartURL: o.startURL, Region: o.region,
+	}, e.tokenOrigin)
+}
+
+// tokenOrigin reads the start URL and region of a session's cached token.
+func (e *engine) tokenOrigin(s ssologin.Session) (string, string, bool) {
+	t, err := e.tokens.Load(s)
+	if err != nil {
+		return "", "", false
 	}
-	if err := awsconfig.ValidName(name); err != nil {
-		return ssologin.Session{}, hint.Wrap(fmt.Errorf("sso-session %s: %w", name, err), "choose another --sso-session name")
-	}
-	if _, ok := f.SSOSession(name); ok {
-		s, err := credentials.SessionFromConfig(f, name)
-		if err != nil {
-			return ssologin.Session{}, err
-		}
-		if (o.startURL != "" && o.startURL != s.StartURL) || (o.region != "" && o.region != s.Region) {
-			return ssologin.Session{}, hint.New(fmt.Sprintf("sso-session %s in %s has start URL %s in %s; the flags say %s in %s",
-				name, e.paths.Config, s.StartURL, s.Region, firstNonEmpty(o.startURL, s.StartURL), firstNonEmpty(o.region, s.Region)),
-				"drop --start-url and --region, or give another --sso-session name")
-		}
-		return s, nil
-	}
-	s := ssologin.Session{Name: name, StartURL: o.startURL, Region: o.region}
-	if s.StartURL == "" || s.Region == "" {
-		if t, err := e.tokens.Load(s); err == nil {
-			s.StartURL = firstNonEmpty(s.StartURL, t.StartURL)
-			s.Region = firstNonEmpty(s.Region, t.Region)
-		}
-	}
-	if s.StartURL == "" || s.Region == "" {
-		return ssologin.Session{}, hint.New(fmt.Sprintf("sso-session %s: no start URL and region", name),
-			"give --start-url URL --region REGION (the AWS access portal URL and Identity Center's region), or add the [sso-session] to "+e.paths.Config)
-	}
-	return s, nil
+	return t.StartURL, t.Region, true
 }
 
 // openBrowser opens url in the user's browser: the command in $BROWSER
-// when set ("%s" stands for the URL, else it is appended), else the
-// platform's opener. Anything the opener prints goes to stderr, never to
-// stdout, which may carry data.
+// when set ("%s" stands for the URL, else it is appended; what it prints
+// goes to stderr, never to stdout, which may carry data), else the
+// platform's opener, whose output is dropped: without a browser, xdg-open
+// repeats the URL it was given, and a console sign-in URL is a credential.
+// Its failure is reported by gatehouse, without the URL.
 func openBrowser(getenv func(string) string) func(url string) error {
 	return func(url string) error {
 		if b := getenv("BROWSER"); b != "" {
@@ -196,8 +151,11 @@ func openBrowser(getenv func(string) string) func(url string) error {
 			go func() { _ = cmd.Wait() }()
 			return nil
 		}
-		browser.Stdout = os.Stderr
-		return browser.OpenURL(url)
+		browser.Stdout, browser.Stderr = io.Discard, io.Discard
+		if err := browser.OpenURL(url); err != nil {
+			return fmt.Errorf("no browser could be opened here (%v)", err)
+		}
+		return nil
 	}
 }
 

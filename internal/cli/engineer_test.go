@@ -317,6 +317,28 @@ func TestEngineerEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("console without a browser says so, and nothing more", func(t *testing.T) {
+		// xdg-open with no browser installed repeats the URL it was given
+		// (a credential, here) on both streams and fails.
+		fakeBin := t.TempDir()
+		writeFile(t, filepath.Join(fakeBin, "xdg-open"), "#!/bin/sh\necho \"xdg-open: no method available for opening '$1'\" >&2\necho \"$1\"\nexit 3\n")
+		if err := os.Chmod(filepath.Join(fakeBin, "xdg-open"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("gatehouse", "console", "production/ReadOnly")
+		cmd.Env = append(os.Environ(), "PATH="+fakeBin+string(os.PathListSeparator)+os.Getenv("PATH"), "DISPLAY=:0")
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err == nil || stdout.String() != "" {
+			t.Errorf("console without a browser: %v, stdout %q", err, stdout.String())
+		}
+		if strings.Contains(stderr.String(), "SigninToken") || strings.Contains(stderr.String(), "xdg-open: no method") ||
+			!strings.Contains(stderr.String(), "no browser could be opened here") || !strings.Contains(stderr.String(), "hint: pass --url") {
+			t.Errorf("console without a browser printed:\n%s", stderr.String())
+		}
+	})
+
 	t.Run("console opens per-profile browsers", func(t *testing.T) {
 		var opened []string
 		run := func(args ...string) result {
@@ -642,4 +664,36 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestLoginNextStep: beside a hand-written [sso-session], the command a
+// login prints next is one that works for the session just logged in; a
+// start URL that is not one is refused before anything is sent, with what
+// is wrong.
+func TestLoginNextStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs moto")
+	}
+	w := newEngWorld(t, sandbox.Options{})
+	writeFile(t, w.config, "[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = eu-west-1\n")
+	r := w.mustRun(t, "login", "--start-url", w.sb.StartURL(), "--region", w.sb.Region(), "--use-device-code")
+	_, next, _ := strings.Cut(r.stderr, "Next: `")
+	next, _, _ = strings.Cut(next, "`")
+	if next != "gatehouse profiles --sso-session gatehouse" {
+		t.Fatalf("login printed the next step %q:\n%s", next, r.stderr)
+	}
+	w.mustRun(t, strings.Fields(next)[1:]...)
+	if f := awsconfig.Parse([]byte(readFile(t, w.config))); len(f.ProfileNames()) == 0 {
+		t.Errorf("the printed command wrote no profile:\n%s", readFile(t, w.config))
+	}
+
+	before := readFile(t, w.config)
+	r = w.run(t, "login", "--start-url", "acme", "--region", w.sb.Region(), "--use-device-code")
+	if r.code == 0 || !strings.Contains(r.stderr, `--start-url "acme" is not a URL: it lacks https:// and a host name`) ||
+		!strings.Contains(r.stderr, "hint: give the AWS access portal URL") {
+		t.Errorf("login --start-url acme: %d %s", r.code, r.stderr)
+	}
+	if readFile(t, w.config) != before {
+		t.Error("a refused login changed the config file")
+	}
 }

@@ -175,3 +175,11 @@ func TestSessionOfARN(t *testing.T) {
 		})
 	}
 }
+func TestPickable(t *testing.T) {
+	f := awsconfig.Parse([]byte("[default]\nregion = x\n[sso-session s]\nsso_start_url = u\nsso_region = r\n" +
+		"[profile a]\nsso_session = s\nsso_account_id = 1\nsso_role_name = R\n[profile keys]\naws_access_key_id = AKIA\n" +
+		"[profile b]\nsource_profile = a\nrole_arn = arn:aws:iam::2:role/x\n"))
+	if diff := cmp.Diff([]string{"a", "b"}, Pickable(f)); diff != "" {
+		t.Errorf("Pickable() mismatch (-want +got)\n%s", diff)
+	}
+}
