@@ -13,10 +13,10 @@ import (
 // Limiter paces calls to one service and adapts to what the service
 // answers. Spacing calls evenly at the client does not keep AWS's windows
 // under a quota once CPU load or the network adds jitter: two calls spaced
-// 50 ms apart can arrive 10 ms apart. So a limiter without burst keeps
-// calls one interval apart as they are let go, not only as they were
-// scheduled (a caller that woke late pushes the next one back), and a
-// throttled call lowers the rate
+// 50 ms apart can arrive 10 ms apart. So once a service has throttled, a
+// limiter without burst keeps calls one interval apart as they go, not
+// only as they were scheduled (a caller that woke late pushes the next one
+// back), and a throttled call lowers the rate
 // by a tenth (at most once a second, never below half the configured
 // rate) and the limiter remembers the rate that was throttled, its
 // ceiling. Each successful call then raises the rate: quickly (half a
@@ -35,7 +35,7 @@ type Limiter struct {
 	last    time.Time  // when the rate was last cut
 	ceiling rate.Limit // the rate last throttled; 0 before any throttle
 	spaced  bool       // burst 1: calls leave at least one interval apart
-	lastGo  time.Time  // when the last call was let go (spaced limiters)
+	lastGo  time.Time  // when the last call went (spaced limiters), or was due to if nearly on time
 }
 
 // Adaptation steps, as fractions of the configured rate or of the ceiling.
@@ -59,34 +59,50 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	if l == nil {
 		return ctx.Err()
 	}
-	if err := l.lim.Wait(ctx); err != nil {
+	l.mu.Lock()
+	strict := l.spaced && l.ceiling > 0
+	l.mu.Unlock()
+	if !strict {
+		return l.lim.Wait(ctx)
+	}
+	r := l.lim.Reserve()
+	due := time.Now().Add(r.Delay())
+	if err := retry.Sleep(ctx, r.Delay()); err != nil {
+		r.Cancel()
 		return err
 	}
-	if l.spaced {
-		return l.space(ctx)
-	}
-	return nil
+	return l.space(ctx, due)
 }
 
-// space keeps the calls of a limiter without burst at least one interval
-// apart as they are let go, not only as they were scheduled: on a loaded
-// machine a caller's timer can fire tens of milliseconds late, and the
-// token bucket would let the next caller go on time, right behind it,
-// where a strict quota refuses the second call. A late caller pushes the
-// next one back instead.
-func (l *Limiter) space(ctx context.Context) error {
+// space lets a call of a limiter without burst go at its due time, but
+// not within one interval of the previous call as that one really went:
+// on a loaded machine a caller's timer can fire tens of milliseconds late,
+// and the token bucket would let the next caller go on time, right behind
+// it, where a strict quota refuses the second call. A caller that woke
+// late (by more than a fiftieth of the interval) pushes the next one
+// back; the usual sub-millisecond lateness does not, so that the pace does
+// not drift below the rate. Pushing back costs the lateness, so it starts
+// only once the service has throttled: one with a bucket to spare absorbs
+// two calls close together.
+func (l *Limiter) space(ctx context.Context, due time.Time) error {
 	for {
 		l.mu.Lock()
 		gap := time.Duration(float64(time.Second) / float64(l.lim.Limit()))
+		allowed := due
+		if next := l.lastGo.Add(gap); next.After(allowed) {
+			allowed = next
+		}
 		now := time.Now()
-		next := l.lastGo.Add(gap)
-		if !now.Before(next) {
-			l.lastGo = now
+		if !now.Before(allowed) {
+			if now.Sub(allowed) > gap/50 {
+				allowed = now
+			}
+			l.lastGo = allowed
 			l.mu.Unlock()
 			return nil
 		}
 		l.mu.Unlock()
-		if err := retry.Sleep(ctx, next.Sub(now)); err != nil {
+		if err := retry.Sleep(ctx, allowed.Sub(now)); err != nil {
 			return err
 		}
 	}

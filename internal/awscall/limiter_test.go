@@ -74,7 +74,13 @@ func TestLimiterRecoversWhenTheLimitRises(t *testing.T) {
 func TestLimiterSpacesCallsAsTheyLeave(t *testing.T) {
 	t.Parallel()
 	l := NewLimiter(20, 1) // its bucket holds a token: it would let a call go at once
-	l.lastGo = time.Now()  // a call left just now
+	calm := NewLimiter(20, 1)
+	if err := calm.Wait(context.Background()); err != nil || !calm.lastGo.IsZero() {
+		t.Errorf("a limiter whose service never throttled spaces its calls (%v)", err)
+	}
+	l.Throttled()         // the service is strict
+	l.lim.SetLimit(20)    // at the same pace, for the arithmetic below
+	l.lastGo = time.Now() // a call left just now
 	start := time.Now()
 	if err := l.Wait(context.Background()); err != nil {
 		t.Fatal(err)

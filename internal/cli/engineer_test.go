@@ -280,6 +280,7 @@ func TestEngineerEndToEnd(t *testing.T) {
 		for _, args := range [][]string{
 			{"credential-process", "--profile", extName + "/Admin"},
 			{"exec", extName + "/Admin", "--", "true"},
+			{"exec", "--server", extName + "/Admin", "--", "true"}, // as serve does
 			{"env", extName + "/Admin"},
 			{"console", extName + "/Admin", "--url"},
 			{"whoami", extName + "/Admin"},

@@ -108,8 +108,11 @@ func runExec(ctx context.Context, d Deps, opts execOptions, args []string, dash 
 	}
 	if len(command) == 0 {
 		command = []string{firstNonEmpty(d.Getenv("SHELL"), "/bin/sh")}
-		fmt.Fprintf(d.Stderr, "Starting %s with the credentials of %s (until %s); exit to leave.\n",
-			command[0], profile, c.Expiration.Local().Format("15:04"))
+		until := "until " + c.Expiration.Local().Format("15:04")
+		if opts.server {
+			until = "served and refreshed while it runs"
+		}
+		fmt.Fprintf(d.Stderr, "Starting %s with the credentials of %s (%s); exit to leave.\n", command[0], profile, until)
 	}
 	path, err := exec.LookPath(command[0])
 	if err != nil {
