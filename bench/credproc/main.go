@@ -37,12 +37,21 @@ const grantedMS = 8.0
 func main() {
 	runs := flag.Int("runs", 30, "interleaved rounds measured")
 	warmup := flag.Int("warmup", 5, "warm-up runs of each command")
+	hf := flag.Bool("hyperfine", false, "also measure the three commands with hyperfine (-N, 20 warm-up runs, 300 runs each), if it is installed")
 	flag.Parse()
+	hyperfineRuns = 0
+	if *hf {
+		hyperfineRuns = 300
+	}
 	if err := run(context.Background(), os.Stdout, *runs, *warmup); err != nil {
 		fmt.Fprintln(os.Stderr, "credproc:", err)
 		os.Exit(1)
 	}
 }
+
+// hyperfineRuns is how many runs hyperfine makes of each command after
+// the harness's own measure; 0 for none.
+var hyperfineRuns int
 
 // command is one measured program.
 type command struct {
@@ -157,7 +166,6 @@ func run(ctx context.Context, out io.Writer, runs, warmup int) error {
 			c.times = append(c.times, d)
 		}
 	}
-
 	fmt.Fprintf(out, "credential_process cache hit: whole process, wall time, %d interleaved rounds after %d warm-up runs each\n", runs, warmup)
 	fmt.Fprintf(out, "profile line: credential_process = %s\n\n", strings.Replace(line, dir, "$TMP", 1))
 	fmt.Fprintf(out, "  %-62s %8s %8s %8s\n", "command", "median", "p90", "min")
@@ -166,10 +174,24 @@ func run(ctx context.Context, out io.Writer, runs, warmup int) error {
 		fmt.Fprintf(out, "  %-62s %8s %8s %8s\n", c.name, ms(median(c.times)), ms(c.times[len(c.times)*9/10]), ms(c.times[0]))
 	}
 	comp, gh, floor := median(cmds[0].times), median(cmds[1].times), median(cmds[2].times)
-	fmt.Fprintf(out, "\n  companion / hello world:              %.2fx (target at most 2.5x)\n", float64(comp)/float64(floor))
+	fmt.Fprintf(out, "\n  companion / hello world: %.2fx (target at most 2.5x)\n", float64(comp)/float64(floor))
 	fmt.Fprintf(out, "  gatehouse credential-process / companion: %.2fx\n", float64(gh)/float64(comp))
 	fmt.Fprintf(out, "  Granted (%.0f ms, the issue's measurement; not installed here) / companion: %.2fx (target at least 3x)\n",
 		grantedMS, grantedMS/(float64(comp)/float64(time.Millisecond)))
+	if hyperfineRuns == 0 {
+		return nil
+	}
+	args := []string{"-N", "--warmup", "20", "--runs", fmt.Sprint(hyperfineRuns), "--style", "basic"}
+	for _, c := range cmds {
+		args = append(args, "-n", c.name, strings.Join(c.argv, " "))
+	}
+	hf := exec.CommandContext(ctx, "hyperfine", args...)
+	hf.Env = env
+	hf.Stdout, hf.Stderr = out, out
+	fmt.Fprintf(out, "\nhyperfine %s\n", strings.ReplaceAll(strings.Join(args, " "), dir, "$TMP"))
+	if err := hf.Run(); err != nil {
+		return fmt.Errorf("hyperfine: %w", err)
+	}
 	return nil
 }
 
