@@ -13,9 +13,9 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
 
-// DefaultSessionNameForLogin names the sso-session of a login that gives
+// DefaultSSOSession names the sso-session of a login that gives
 // only a start URL and region.
-const DefaultSessionNameForLogin = "gatehouse"
+const DefaultSSOSession = "gatehouse"
 
 // SessionChoice is what a command was told about the Identity Center
 // session it means.
@@ -52,7 +52,7 @@ func ChooseSession(f *awsconfig.File, configPath string, c SessionChoice, fromTo
 	if name == "" {
 		switch {
 		case c.StartURL != "":
-			name = DefaultSessionNameForLogin
+			name = DefaultSSOSession
 			for _, s := range sessions {
 				if s.Value("sso_start_url") == c.StartURL {
 					name = s.Name
@@ -69,7 +69,7 @@ func ChooseSession(f *awsconfig.File, configPath string, c SessionChoice, fromTo
 			return ssologin.Session{}, hint.New(fmt.Sprintf("%s has several sso-sessions (%s)", configPath, strings.Join(names, ", ")),
 				"choose one with --sso-session NAME or GATEHOUSE_SSO_SESSION")
 		default:
-			name = DefaultSessionNameForLogin
+			name = DefaultSSOSession
 		}
 	}
 	if err := awsconfig.ValidName(name); err != nil {
