@@ -8,8 +8,9 @@ PKGS      := ./...
 
 all: build
 
+## build: the binaries, statically linked (nothing in gatehouse needs cgo; a static binary starts faster).
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
 
 ## setup: install what the tests need (scripts/setup.sh test; the demo runs
 ## scripts/setup.sh demo, which installs less).

@@ -99,7 +99,7 @@ onto IAM Identity Center and IAM, and gives every engineer one login for the CLI
 the SDKs and the browser.
 
 Admin:    validate, show, plan, apply, import, audit, simulate
-Engineer: login, logout, list, profiles, exec, env, credential-process, console, whoami`,
+Engineer: login, logout, list, profiles, exec, env, credential-process, console, whoami, serve`,
 		Version:       version(d),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -124,6 +124,7 @@ Engineer: login, logout, list, profiles, exec, env, credential-process, console,
 		newCredentialProcessCmd(d),
 		newConsoleCmd(d),
 		newWhoamiCmd(d),
+		newServeCmd(d),
 	} {
 		root.AddCommand(c)
 	}

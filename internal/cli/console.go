@@ -114,8 +114,8 @@ func runConsole(ctx context.Context, d Deps, opts consoleOptions, args []string)
 		if bin == "" {
 			return hint.New("no Chromium-family browser found", "install chromium or set "+console.ChromiumEnv+" to your browser's binary")
 		}
-		argv := console.ChromiumArgs(bin, filepath.Join(e.paths.state, "browser"), profile, loginURL)
-		if err := os.MkdirAll(filepath.Join(e.paths.state, "browser"), 0o700); err != nil {
+		argv := console.ChromiumArgs(bin, filepath.Join(e.paths.State, "browser"), profile, loginURL)
+		if err := os.MkdirAll(filepath.Join(e.paths.State, "browser"), 0o700); err != nil {
 			return err
 		}
 		c := exec.Command(argv[0], argv[1:]...)

@@ -24,8 +24,10 @@ expect from a credential_process command (Version 1, with Expiration), so that
   [profile prod/Admin]
   credential_process = /usr/local/bin/gatehouse credential-process --profile prod/Admin
 
-works in every tool. Profiles written by ` + "`gatehouse profiles --credential-process`" + ` look
-like this.
+works in every tool. Profiles written by ` + "`gatehouse profiles --credential-process`" + ` run
+gatehouse-credential-process instead, a small companion binary that takes the same
+arguments, answers cache hits itself in a couple of milliseconds, and hands anything
+else to this command.
 
 Credentials are cached (0600, under gatehouse's cache directory) until 15 minutes before
 they expire: a cached answer costs one small file read and no network call. When many
@@ -57,7 +59,7 @@ func runCredentialProcess(ctx context.Context, d Deps, opts credProcOptions) err
 		now = d.Now
 	}
 	// The fast path: no engine, no config parsing, no network.
-	if c, ok := credentials.ReadCached(p.credentials, p.config, opts.profile, now()); ok {
+	if c, ok := credentials.ReadCached(p.Credentials, p.Config, opts.profile, now()); ok {
 		_, err := d.Stdout.Write(credentials.ProcessJSON(c))
 		return err
 	}

@@ -7,12 +7,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
@@ -21,59 +20,19 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awsconfig"
+	"github.com/gatehouse-dev/gatehouse/internal/credcache"
 	"github.com/gatehouse-dev/gatehouse/internal/credentials"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
 
-// defaultSessionName names the sso-session of a login that gives only a
-// start URL and region.
-const defaultSessionName = "gatehouse"
-
-// paths are where the engineer commands read and write.
-type paths struct {
-	config      string // the AWS config file (AWS_CONFIG_FILE or ~/.aws/config)
-	ssoCache    string // the AWS CLI's token cache, ~/.aws/sso/cache
-	state       string // gatehouse's own cache: locks, keychain marks
-	credentials string // cached role credentials
-	inventory   string // cached account and role listings
-}
-
-// enginePaths resolves the paths from the environment. Gatehouse's own
-// cache is $GATEHOUSE_CACHE_DIR, else $XDG_CACHE_HOME/gatehouse, else the
-// platform's cache directory.
-func enginePaths(getenv func(string) string) (paths, error) {
-	home := getenv("HOME")
-	if runtime.GOOS == "windows" && home == "" {
-		home = getenv("USERPROFILE")
+// enginePaths resolves where the engineer commands read and write
+// (credcache.Locate: the companion binary finds the same files).
+func enginePaths(getenv func(string) string) (credcache.Paths, error) {
+	p, err := credcache.Locate(getenv)
+	if err != nil {
+		return credcache.Paths{}, hint.Wrap(err, "set HOME, or AWS_CONFIG_FILE and GATEHOUSE_CACHE_DIR")
 	}
-	if home == "" {
-		return paths{}, hint.New("no home directory: HOME is not set", "set HOME, or AWS_CONFIG_FILE and GATEHOUSE_CACHE_DIR")
-	}
-	p := paths{
-		config:   getenv("AWS_CONFIG_FILE"),
-		ssoCache: filepath.Join(home, ".aws", "sso", "cache"),
-		state:    getenv("GATEHOUSE_CACHE_DIR"),
-	}
-	if p.config == "" {
-		p.config = filepath.Join(home, ".aws", "config")
-	} else if strings.HasPrefix(p.config, "~/") {
-		p.config = filepath.Join(home, p.config[2:])
-	}
-	if p.state == "" {
-		switch xdg := getenv("XDG_CACHE_HOME"); {
-		case xdg != "":
-			p.state = filepath.Join(xdg, "gatehouse")
-		case runtime.GOOS == "darwin":
-			p.state = filepath.Join(home, "Library", "Caches", "gatehouse")
-		case runtime.GOOS == "windows" && getenv("LocalAppData") != "":
-			p.state = filepath.Join(getenv("LocalAppData"), "gatehouse")
-		default:
-			p.state = filepath.Join(home, ".cache", "gatehouse")
-		}
-	}
-	p.credentials = filepath.Join(p.state, "credentials")
-	p.inventory = filepath.Join(p.state, "inventory")
 	return p, nil
 }
 
@@ -81,7 +40,7 @@ func enginePaths(getenv func(string) string) (paths, error) {
 // the AWS client factory and a credential resolver.
 type engine struct {
 	d        Deps
-	paths    paths
+	paths    credcache.Paths
 	clients  credentials.Clients
 	tokens   *ssologin.Manager
 	resolver *credentials.Resolver
@@ -94,9 +53,9 @@ func newEngine(d Deps) (*engine, error) {
 	}
 	clients := credentials.Clients{Getenv: d.Getenv}
 	tokens := &ssologin.Manager{
-		Files:        ssologin.FileStore{Dir: p.ssoCache},
+		Files:        ssologin.FileStore{Dir: p.SSOCache},
 		Keyring:      ssologin.KeyringStore{},
-		StateDir:     p.state,
+		StateDir:     p.State,
 		NewOIDC:      clients.OIDC,
 		AuthorizeURL: clients.AuthorizeURL,
 		Now:          d.Now,
@@ -104,8 +63,7 @@ func newEngine(d Deps) (*engine, error) {
 	return &engine{
 		d: d, paths: p, clients: clients, tokens: tokens,
 		resolver: &credentials.Resolver{
-			ConfigPath: p.config, CacheDir: p.credentials, Tokens: tokens, Clients: clients, Now: d.Now,
-			SessionName: credentials.DefaultSessionName(firstNonEmpty(d.Getenv("USER"), d.Getenv("USERNAME"))),
+			ConfigPath: p.Config, CacheDir: p.Credentials, Tokens: tokens, Clients: clients, Now: d.Now,
 		},
 	}, nil
 }
@@ -119,7 +77,7 @@ func (e *engine) now() time.Time {
 
 // config reads and parses the AWS config file; a missing file is empty.
 func (e *engine) config() (*awsconfig.File, error) {
-	data, err := os.ReadFile(e.paths.config)
+	data, err := os.ReadFile(e.paths.Config)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("reading the AWS config file: %w", err)
 	}
@@ -139,75 +97,34 @@ func addSessionFlags(cmd *cobra.Command, o *sessionOptions) {
 	cmd.Flags().StringVar(&o.region, "region", "", "the region of IAM Identity Center (with --start-url)")
 }
 
-// session works out which Identity Center session a command means: the
-// --sso-session or $GATEHOUSE_SSO_SESSION, else the only [sso-session] of the
-// config file, else (with --start-url) the one with that start URL or a new
-// one named "gatehouse". Its start URL and region come from the config
-// file, the flags, or the session's cached token, in that order; flags that
-// contradict the config file are an error.
+// session works out which Identity Center session a command means
+// (credentials.ChooseSession): the flags, else $GATEHOUSE_SSO_SESSION, else
+// the config file, else the session's cached token.
 func (e *engine) session(o sessionOptions) (ssologin.Session, error) {
 	f, err := e.config()
 	if err != nil {
 		return ssologin.Session{}, err
 	}
-	name := firstNonEmpty(o.name, e.d.Getenv("GATEHOUSE_SSO_SESSION"))
-	sessions := f.SSOSessions()
-	if name == "" {
-		switch {
-		case o.startURL != "":
-			name = defaultSessionName
-			for _, s := range sessions {
-				if s.Value("sso_start_url") == o.startURL {
-					name = s.Name
-				}
-			}
-		case len(sessions) == 1:
-			name = sessions[0].Name
-		case len(sessions) > 1:
-			var names []string
-			for _, s := range sessions {
-				names = append(names, s.Name)
-			}
-			sort.Strings(names)
-			return ssologin.Session{}, hint.New(fmt.Sprintf("%s has several sso-sessions (%s)", e.paths.config, strings.Join(names, ", ")),
-				"choose one with --sso-session NAME or GATEHOUSE_SSO_SESSION")
-		default:
-			name = defaultSessionName
-		}
+	return credentials.ChooseSession(f, e.paths.Config, credentials.SessionChoice{
+		Name: firstNonEmpty(o.name, e.d.Getenv("GATEHOUSE_SSO_SESSION")), StartURL: o.startURL, Region: o.region,
+	}, e.tokenOrigin)
+}
+
+// tokenOrigin reads the start URL and region of a session's cached token.
+func (e *engine) tokenOrigin(s ssologin.Session) (string, string, bool) {
+	t, err := e.tokens.Load(s)
+	if err != nil {
+		return "", "", false
 	}
-	if err := awsconfig.ValidName(name); err != nil {
-		return ssologin.Session{}, hint.Wrap(fmt.Errorf("sso-session %s: %w", name, err), "choose another --sso-session name")
-	}
-	if _, ok := f.SSOSession(name); ok {
-		s, err := credentials.SessionFromConfig(f, name)
-		if err != nil {
-			return ssologin.Session{}, err
-		}
-		if (o.startURL != "" && o.startURL != s.StartURL) || (o.region != "" && o.region != s.Region) {
-			return ssologin.Session{}, hint.New(fmt.Sprintf("sso-session %s in %s has start URL %s in %s; the flags say %s in %s",
-				name, e.paths.config, s.StartURL, s.Region, firstNonEmpty(o.startURL, s.StartURL), firstNonEmpty(o.region, s.Region)),
-				"drop --start-url and --region, or give another --sso-session name")
-		}
-		return s, nil
-	}
-	s := ssologin.Session{Name: name, StartURL: o.startURL, Region: o.region}
-	if s.StartURL == "" || s.Region == "" {
-		if t, err := e.tokens.Load(s); err == nil {
-			s.StartURL = firstNonEmpty(s.StartURL, t.StartURL)
-			s.Region = firstNonEmpty(s.Region, t.Region)
-		}
-	}
-	if s.StartURL == "" || s.Region == "" {
-		return ssologin.Session{}, hint.New(fmt.Sprintf("sso-session %s: no start URL and region", name),
-			"give --start-url URL --region REGION (the AWS access portal URL and Identity Center's region), or add the [sso-session] to "+e.paths.config)
-	}
-	return s, nil
+	return t.StartURL, t.Region, true
 }
 
 // openBrowser opens url in the user's browser: the command in $BROWSER
-// when set ("%s" stands for the URL, else it is appended), else the
-// platform's opener. Anything the opener prints goes to stderr, never to
-// stdout, which may carry data.
+// when set ("%s" stands for the URL, else it is appended; what it prints
+// goes to stderr, never to stdout, which may carry data), else the
+// platform's opener, whose output is dropped: without a browser, xdg-open
+// repeats the URL it was given, and a console sign-in URL is a credential.
+// Its failure is reported by gatehouse, without the URL.
 func openBrowser(getenv func(string) string) func(url string) error {
 	return func(url string) error {
 		if b := getenv("BROWSER"); b != "" {
@@ -234,8 +151,11 @@ func openBrowser(getenv func(string) string) func(url string) error {
 			go func() { _ = cmd.Wait() }()
 			return nil
 		}
-		browser.Stdout = os.Stderr
-		return browser.OpenURL(url)
+		browser.Stdout, browser.Stderr = io.Discard, io.Discard
+		if err := browser.OpenURL(url); err != nil {
+			return fmt.Errorf("no browser could be opened here (%v)", err)
+		}
+		return nil
 	}
 }
 

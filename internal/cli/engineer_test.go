@@ -1,14 +1,22 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awsconfig"
+	"github.com/gatehouse-dev/gatehouse/internal/credcache"
 	"github.com/gatehouse-dev/gatehouse/internal/sandbox"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
@@ -147,31 +156,74 @@ func TestEngineerEndToEnd(t *testing.T) {
 		extName + "/Admin":    extAccount,
 	}
 
-	t.Run("the AWS CLI uses the sso_session and chained profiles", func(t *testing.T) {
+	// Chained sessions are named after the Identity Center user (alice),
+	// never the local login (USER is someone else here).
+	wantSession := func(t *testing.T, who, profile, arn string) {
+		t.Helper()
+		if profile == extName+"/Admin" && !strings.HasSuffix(arn, "/"+hopRole+"/gatehouse-"+testUser) {
+			t.Errorf("%s --profile %s: caller %s, want a session named gatehouse-%s", who, profile, arn, testUser)
+		}
+	}
+	cliV2 := []string{"AWS_DATA_PATH=" + cliV2Endpoints(t, w.sb.URL())}
+
+	t.Run("the AWS CLI v1 and v2 use the sso_session and chained profiles", func(t *testing.T) {
 		for p, acct := range profiles {
-			assertCLIAccount(t, p, acct)
+			wantSession(t, "aws (v1)", p, assertCLIAccount(t, "aws", nil, p, acct))
+			wantSession(t, "aws (v2)", p, assertCLIAccount(t, awsCLIv2(t), cliV2, p, acct))
 		}
 	})
 
 	t.Run("aws-sdk-go-v2 uses the sso_session and chained profiles", func(t *testing.T) {
 		for p, acct := range profiles {
-			assertSDKAccount(t, w.config, p, acct)
+			wantSession(t, "aws-sdk-go-v2", p, assertSDKAccount(t, w.config, p, acct))
 		}
 	})
 
 	t.Run("credential_process profiles work in the AWS CLI and the SDK", func(t *testing.T) {
-		gh, err := exec.LookPath("gatehouse")
+		// The test binary plays both gatehouse and the companion, side by
+		// side on PATH (TestMain).
+		companion, err := exec.LookPath(credcache.CompanionName)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.mustRun(t, "profiles", "-f", w.model, "--credential-process", "--process-command", gh)
+		w.mustRun(t, "profiles", "-f", w.model, "--credential-process")
 		p, ok := awsconfig.Parse([]byte(readFile(t, w.config))).Profile(extName + "/Admin")
-		if !ok || p.Value("credential_process") != gh+" credential-process --profile "+extName+"/Admin" || p.Value("source_profile") != "" {
-			t.Fatalf("process profile = %+v", p)
+		if !ok || p.Value("credential_process") != companion+" --profile "+extName+"/Admin" || p.Value("source_profile") != "" {
+			t.Fatalf("process profile = %+v, want the companion %s", p, companion)
 		}
 		for prof, acct := range profiles {
-			assertCLIAccount(t, prof, acct)
-			assertSDKAccount(t, w.config, prof, acct)
+			wantSession(t, "aws (v1)", prof, assertCLIAccount(t, "aws", nil, prof, acct))
+			wantSession(t, "aws (v2)", prof, assertCLIAccount(t, awsCLIv2(t), cliV2, prof, acct))
+			wantSession(t, "aws-sdk-go-v2", prof, assertSDKAccount(t, w.config, prof, acct))
+		}
+		// A miss is handed to gatehouse, which says what is wrong.
+		if r, err := exec.Command(companion, "--profile", "never/Cached").CombinedOutput(); err == nil || !strings.Contains(string(r), "profile never/Cached is not in the AWS config file") {
+			t.Errorf("companion miss: %v, %q", err, r)
+		}
+		// A hit is answered by the companion alone: a copy with no
+		// gatehouse beside it nor on PATH still prints the cached
+		// credentials, and only a miss needs gatehouse.
+		lonely := filepath.Join(t.TempDir(), credcache.CompanionName)
+		real, err := filepath.EvalSymlinks(companion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Link(real, lonely); err != nil {
+			t.Fatalf("linking the companion alone: %v", err)
+		}
+		alone := func(profile string) (string, string, error) {
+			cmd := exec.Command(lonely, "--profile", profile)
+			cmd.Env = append(os.Environ(), "PATH=")
+			var out, errb strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			return out.String(), errb.String(), err
+		}
+		if out, errb, err := alone(extName + "/Admin"); err != nil || !strings.Contains(out, `"AccessKeyId":"ASIA`) {
+			t.Errorf("companion hit without gatehouse: %v, stdout %q, stderr %q", err, out, errb)
+		}
+		if _, errb, err := alone("never/Cached"); err == nil || !strings.Contains(errb, "gatehouse cannot be found") {
+			t.Errorf("companion miss without gatehouse: %v, stderr %q", err, errb)
 		}
 		// The external account's credentials are chained: at most an hour.
 		r := w.mustRun(t, "credential-process", "--profile", extName+"/Admin")
@@ -221,6 +273,38 @@ func TestEngineerEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("every AssumeRole of gatehouse names alice and sets her as SourceIdentity", func(t *testing.T) {
+		var rec stsRecorder
+		t.Setenv("AWS_ENDPOINT_URL_STS", rec.start(t, w.sb.URL()))
+		creds := filepath.Join(w.home, ".cache", "gatehouse", "credentials")
+		for _, args := range [][]string{
+			{"credential-process", "--profile", extName + "/Admin"},
+			{"exec", extName + "/Admin", "--", "true"},
+			{"exec", "--server", extName + "/Admin", "--", "true"}, // as serve does
+			{"env", extName + "/Admin"},
+			{"console", extName + "/Admin", "--url"},
+			{"whoami", extName + "/Admin"},
+		} {
+			if err := os.RemoveAll(creds); err != nil { // fetch afresh
+				t.Fatal(err)
+			}
+			rec.reset()
+			r := w.mustRun(t, args...)
+			got := rec.assumes()
+			if len(got) != 1 {
+				t.Errorf("gatehouse %s sent %d AssumeRole requests, want 1", args[0], len(got))
+				continue
+			}
+			if got[0].Get("SourceIdentity") != testUser || got[0].Get("RoleSessionName") != "gatehouse-"+testUser {
+				t.Errorf("gatehouse %s assumed %s with session %q, source identity %q; want gatehouse-%s and %s",
+					args[0], got[0].Get("RoleArn"), got[0].Get("RoleSessionName"), got[0].Get("SourceIdentity"), testUser, testUser)
+			}
+			if args[0] == "whoami" && !strings.Contains(r.stdout, "assumed-role/"+hopRole+"/gatehouse-"+testUser+"\n") {
+				t.Errorf("whoami: %s", r.stdout)
+			}
+		}
+	})
+
 	t.Run("console sign-in URL through the federation endpoint", func(t *testing.T) {
 		r := w.mustRun(t, "console", "production/ReadOnly", "--url")
 		u := strings.TrimSpace(r.stdout)
@@ -231,6 +315,28 @@ func TestEngineerEndToEnd(t *testing.T) {
 		r = w.mustRun(t, "console", extName+"/Admin", "--url", "--duration", "2h")
 		if !strings.Contains(r.stderr, "left out") || !strings.Contains(r.stdout, "SigninToken=") {
 			t.Errorf("chained console: %q %q", r.stdout, r.stderr)
+		}
+	})
+
+	t.Run("console without a browser says so, and nothing more", func(t *testing.T) {
+		// xdg-open with no browser installed repeats the URL it was given
+		// (a credential, here) on both streams and fails.
+		fakeBin := t.TempDir()
+		writeFile(t, filepath.Join(fakeBin, "xdg-open"), "#!/bin/sh\necho \"xdg-open: no method available for opening '$1'\" >&2\necho \"$1\"\nexit 3\n")
+		if err := os.Chmod(filepath.Join(fakeBin, "xdg-open"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("gatehouse", "console", "production/ReadOnly")
+		cmd.Env = append(os.Environ(), "PATH="+fakeBin+string(os.PathListSeparator)+os.Getenv("PATH"), "DISPLAY=:0")
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err == nil || stdout.String() != "" {
+			t.Errorf("console without a browser: %v, stdout %q", err, stdout.String())
+		}
+		if strings.Contains(stderr.String(), "SigninToken") || strings.Contains(stderr.String(), "xdg-open: no method") ||
+			!strings.Contains(stderr.String(), "no browser could be opened here") || !strings.Contains(stderr.String(), "hint: pass --url") {
+			t.Errorf("console without a browser printed:\n%s", stderr.String())
 		}
 	})
 
@@ -277,6 +383,84 @@ func TestEngineerEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("serve speaks the container credentials protocol to the SDK and the AWS CLI", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		var errb syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			d := Deps{Stdin: strings.NewReader(""), Stdout: pw, Stderr: &errb, Getenv: os.Getenv, Now: time.Now}
+			done <- Main(ctx, []string{"serve", "--profile", extName + "/Admin"}, d)
+			pw.Close()
+		}()
+		vars := map[string]string{}
+		lines := bufio.NewScanner(pr)
+		for len(vars) < 2 && lines.Scan() {
+			k, v, ok := strings.Cut(strings.TrimPrefix(lines.Text(), "export "), "=")
+			if !ok {
+				t.Fatalf("serve printed %q", lines.Text())
+			}
+			vars[k] = v
+		}
+		go func() { _, _ = io.Copy(io.Discard, pr) }()
+		uri, token := vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"], vars["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+		if !strings.HasPrefix(uri, "http://127.0.0.1:") || len(token) < 32 {
+			t.Fatalf("serve printed %v; stderr %s", vars, errb.String())
+		}
+		defer func() {
+			cancel()
+			if code := <-done; code != 0 {
+				t.Errorf("serve exited %d: %s", code, errb.String())
+			}
+		}()
+
+		// Without the token: 401 and nothing else.
+		resp, err := http.Get(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || len(body) != 0 {
+			t.Errorf("GET without the token = %d %q", resp.StatusCode, body)
+		}
+
+		for k, v := range vars {
+			t.Setenv(k, v)
+		}
+		t.Setenv("AWS_CONFIG_FILE", filepath.Join(w.home, "no-config"))
+		ctxSDK := context.Background()
+		cfg, err := config.LoadDefaultConfig(ctxSDK, config.WithRegion("us-east-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctxSDK, &sts.GetCallerIdentityInput{})
+		if err != nil || aws.ToString(id.Account) != extAccount || !strings.HasSuffix(aws.ToString(id.Arn), "/gatehouse-"+testUser) {
+			t.Errorf("aws-sdk-go-v2 through serve: %v %v", id, err)
+		}
+		for _, cli := range []struct {
+			bin string
+			env []string
+		}{{"aws", []string{"AWS_DEFAULT_REGION=us-east-1"}}, {awsCLIv2(t), append([]string{"AWS_DEFAULT_REGION=us-east-1"}, cliV2...)}} {
+			cmd := exec.Command(cli.bin, "sts", "get-caller-identity", "--output", "json")
+			cmd.Env = append(os.Environ(), cli.env...)
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), `"Account": "`+extAccount+`"`) {
+				t.Errorf("%s through serve: %v\n%s", cli.bin, err, out)
+			}
+		}
+	})
+
+	t.Run("exec --server runs a command against a server of its own", func(t *testing.T) {
+		t.Setenv("AWS_ACCESS_KEY_ID", "AKIASHOULDNOTLEAK")
+		t.Setenv("AWS_PROFILE", "someone-else")
+		r := w.run(t, "exec", "--server", extName+"/Admin", "--", "sh", "-c",
+			`test -z "$AWS_ACCESS_KEY_ID" && test -z "$AWS_PROFILE" && test -n "$AWS_CONTAINER_AUTHORIZATION_TOKEN" && aws sts get-caller-identity --output json`)
+		if r.code != 0 || !strings.Contains(r.stdout, `"Account": "`+extAccount+`"`) || !strings.Contains(r.stdout, "/gatehouse-"+testUser+`"`) {
+			t.Errorf("exec --server: %d %s %s", r.code, r.stdout, r.stderr)
+		}
+	})
+
 	t.Run("logout revokes and removes", func(t *testing.T) {
 		tok := readJSON(t, tokenFile)
 		w.mustRun(t, "logout")
@@ -295,35 +479,79 @@ func TestEngineerEndToEnd(t *testing.T) {
 	})
 }
 
-func assertCLIAccount(t *testing.T, profile, account string) {
+// assertCLIAccount runs `aws sts get-caller-identity --profile profile`
+// with the AWS CLI awsBin (and env added to this process's), checks the
+// account and returns the caller's ARN.
+func assertCLIAccount(t *testing.T, awsBin string, env []string, profile, account string) string {
 	t.Helper()
-	out, err := exec.Command("aws", "sts", "get-caller-identity", "--profile", profile, "--output", "json").CombinedOutput()
+	// Both CLIs cache assumed-role credentials in ~/.aws/cli/cache and
+	// read each other's: start from none, so that each resolves the whole
+	// chain itself.
+	if err := os.RemoveAll(filepath.Join(os.Getenv("HOME"), ".aws", "cli", "cache")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(awsBin, "sts", "get-caller-identity", "--profile", profile, "--output", "json")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Errorf("aws --profile %s: %v\n%s", profile, err, out)
-		return
+		t.Errorf("%s --profile %s: %v\n%s", awsBin, profile, err, out)
+		return ""
 	}
-	var id struct{ Account string }
+	var id struct{ Account, Arn string }
 	if err := json.Unmarshal(out, &id); err != nil || id.Account != account {
-		t.Errorf("aws --profile %s reached %s, want %s (%v)", profile, out, account, err)
+		t.Errorf("%s --profile %s reached %s, want %s (%v)", awsBin, profile, out, account, err)
 	}
+	return id.Arn
 }
 
-func assertSDKAccount(t *testing.T, configFile, profile, account string) {
+// assertSDKAccount checks the account aws-sdk-go-v2 reaches with profile
+// and returns the caller's ARN.
+func assertSDKAccount(t *testing.T, configFile, profile, account string) string {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile), config.WithSharedConfigFiles([]string{configFile}))
 	if err != nil {
 		t.Errorf("SDK config for %s: %v", profile, err)
-		return
+		return ""
 	}
 	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		t.Errorf("SDK GetCallerIdentity as %s: %v", profile, err)
-		return
+		return ""
 	}
 	if aws.ToString(out.Account) != account {
 		t.Errorf("SDK as %s reached %s, want %s", profile, aws.ToString(out.Account), account)
 	}
+	return aws.ToString(out.Arn)
+}
+
+// awsCLIv2 returns Debian's AWS CLI v2 (scripts/setup.sh installs the
+// awscli package), or $GATEHOUSE_AWS_CLI_V2.
+func awsCLIv2(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("GATEHOUSE_AWS_CLI_V2")
+	if p == "" {
+		p = "/usr/bin/aws"
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("the AWS CLI v2 is not at %s (%v); run scripts/setup.sh or set GATEHOUSE_AWS_CLI_V2", p, err)
+	}
+	return p
+}
+
+// cliV2Endpoints writes a botocore data directory that sends sso,
+// sso-oidc and sts to url, for AWS_DATA_PATH. Debian's CLI v2 (2.9)
+// predates the AWS_ENDPOINT_URL_<SERVICE> variables, and --endpoint-url
+// does not reach its credential providers; an endpoint rule set does.
+func cliV2Endpoints(t *testing.T, url string) string {
+	t.Helper()
+	dir := t.TempDir()
+	rules := `{"version":"1.0","parameters":{"Region":{"builtIn":"AWS::Region","required":false,"type":"String"}},` +
+		`"rules":[{"conditions":[],"endpoint":{"url":"` + url + `","properties":{},"headers":{}},"type":"endpoint"}]}`
+	for _, svc := range []string{"sso/2019-06-10", "sso-oidc/2019-06-10", "sts/2011-06-15"} {
+		writeFile(t, filepath.Join(dir, svc, "endpoint-rule-set-1.json"), rules)
+	}
+	return dir
 }
 
 func sha1hex(s string) string {
@@ -374,5 +602,99 @@ func assertPerm(t *testing.T, path string, want os.FileMode) {
 	}
 	if got := fi.Mode() & (os.ModePerm | os.ModeDir); got != want {
 		t.Errorf("%s mode %v, want %v", path, got, want)
+	}
+}
+
+// stsRecorder forwards to the sandbox and keeps the form of every STS
+// AssumeRole request.
+type stsRecorder struct {
+	mu   sync.Mutex
+	seen []url.Values
+}
+
+func (rec *stsRecorder) start(t *testing.T, target string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") == "AssumeRole" {
+				rec.mu.Lock()
+				rec.seen = append(rec.seen, form)
+				rec.mu.Unlock()
+			}
+		}
+		r.Host = u.Host // the sandbox answers only requests addressed to its own port
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func (rec *stsRecorder) reset() {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.seen = nil
+}
+
+func (rec *stsRecorder) assumes() []url.Values {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]url.Values(nil), rec.seen...)
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader in two
+// goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestLoginNextStep: beside a hand-written [sso-session], the command a
+// login prints next is one that works for the session just logged in; a
+// start URL that is not one is refused before anything is sent, with what
+// is wrong.
+func TestLoginNextStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs moto")
+	}
+	w := newEngWorld(t, sandbox.Options{})
+	writeFile(t, w.config, "[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = eu-west-1\n")
+	r := w.mustRun(t, "login", "--start-url", w.sb.StartURL(), "--region", w.sb.Region(), "--use-device-code")
+	_, next, _ := strings.Cut(r.stderr, "Next: `")
+	next, _, _ = strings.Cut(next, "`")
+	if next != "gatehouse profiles --sso-session gatehouse" {
+		t.Fatalf("login printed the next step %q:\n%s", next, r.stderr)
+	}
+	w.mustRun(t, strings.Fields(next)[1:]...)
+	if f := awsconfig.Parse([]byte(readFile(t, w.config))); len(f.ProfileNames()) == 0 {
+		t.Errorf("the printed command wrote no profile:\n%s", readFile(t, w.config))
+	}
+
+	before := readFile(t, w.config)
+	r = w.run(t, "login", "--start-url", "acme", "--region", w.sb.Region(), "--use-device-code")
+	if r.code == 0 || !strings.Contains(r.stderr, `--start-url "acme" is not a URL: it lacks https:// and a host name`) ||
+		!strings.Contains(r.stderr, "hint: give the AWS access portal URL") {
+		t.Errorf("login --start-url acme: %d %s", r.code, r.stderr)
+	}
+	if readFile(t, w.config) != before {
+		t.Error("a refused login changed the config file")
 	}
 }

@@ -2,16 +2,11 @@ package cli
 
 import (
 	"context"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
-	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
 
 func TestCanOpenBrowser(t *testing.T) {
@@ -40,95 +35,6 @@ func TestCanOpenBrowser(t *testing.T) {
 				t.Errorf("canOpenBrowser = %v, want %v", got, want)
 			}
 		})
-	}
-}
-
-func TestEnginePaths(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	p, err := enginePaths(env(map[string]string{"HOME": "/h", "XDG_CACHE_HOME": "/x"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.config != filepath.Join("/h", ".aws", "config") || p.ssoCache != filepath.Join("/h", ".aws", "sso", "cache") || p.credentials != filepath.Join("/x", "gatehouse", "credentials") {
-		t.Errorf("paths = %+v", p)
-	}
-	p, _ = enginePaths(env(map[string]string{"HOME": "/h", "AWS_CONFIG_FILE": "~/cfg", "GATEHOUSE_CACHE_DIR": "/c"}))
-	if p.config != filepath.Join("/h", "cfg") || p.inventory != filepath.Join("/c", "inventory") {
-		t.Errorf("paths = %+v", p)
-	}
-	if _, err := enginePaths(env(map[string]string{})); err == nil && runtime.GOOS != "windows" {
-		t.Error("no HOME accepted")
-	}
-}
-
-func TestSessionResolution(t *testing.T) {
-	one := "[sso-session corp]\nsso_start_url = https://corp/start\nsso_region = eu-west-1\n"
-	two := one + "[sso-session other]\nsso_start_url = https://other/start\nsso_region = us-east-1\nsso_registration_scopes = a, b\n"
-	tests := []struct {
-		name    string
-		config  string
-		env     map[string]string
-		opts    sessionOptions
-		want    ssologin.Session
-		wantErr string
-	}{
-		{name: "the only session", config: one, want: ssologin.Session{Name: "corp", StartURL: "https://corp/start", Region: "eu-west-1"}},
-		{name: "several sessions need a choice", config: two, wantErr: "has several sso-sessions (corp, other)"},
-		{name: "--sso-session", config: two, opts: sessionOptions{name: "other"},
-			want: ssologin.Session{Name: "other", StartURL: "https://other/start", Region: "us-east-1", ConfiguredScopes: []string{"a", "b"}}},
-		{name: "$GATEHOUSE_SSO_SESSION", config: two, env: map[string]string{"GATEHOUSE_SSO_SESSION": "corp"}, want: ssologin.Session{Name: "corp", StartURL: "https://corp/start", Region: "eu-west-1"}},
-		{name: "start URL finds its session", config: two, opts: sessionOptions{startURL: "https://other/start"},
-			want: ssologin.Session{Name: "other", StartURL: "https://other/start", Region: "us-east-1", ConfiguredScopes: []string{"a", "b"}}},
-		{name: "new start URL: session gatehouse", config: one, opts: sessionOptions{startURL: "https://new/start", region: "ap-south-1"},
-			want: ssologin.Session{Name: "gatehouse", StartURL: "https://new/start", Region: "ap-south-1"}},
-		{name: "flags contradict the config", config: one, opts: sessionOptions{name: "corp", region: "us-west-2"}, wantErr: "the flags say https://corp/start in us-west-2"},
-		{name: "unknown session without flags", config: one, opts: sessionOptions{name: "nope"}, wantErr: "sso-session nope: no start URL and region"},
-		{name: "invalid name", opts: sessionOptions{name: "a b", startURL: "u", region: "r"}, wantErr: `name "a b" holds ' '`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			home := t.TempDir()
-			if tt.config != "" {
-				writeFile(t, filepath.Join(home, ".aws", "config"), tt.config)
-			}
-			env := map[string]string{"HOME": home}
-			for k, v := range tt.env {
-				env[k] = v
-			}
-			e, err := newEngine(Deps{Getenv: func(k string) string { return env[k] }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := e.session(tt.opts)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("session() error = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("session() mismatch (-want +got)\n%s", diff)
-			}
-		})
-	}
-
-	// A session known only from its token (login --start-url, before
-	// profiles wrote the [sso-session]) takes its URL and region from it.
-	home := t.TempDir()
-	env := map[string]string{"HOME": home}
-	e, err := newEngine(Deps{Getenv: func(k string) string { return env[k] }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := ssologin.Session{Name: "gatehouse", StartURL: "https://tok/start", Region: "eu-north-1"}
-	if err := e.tokens.Save(s, &ssologin.Token{StartURL: s.StartURL, Region: s.Region, AccessToken: "a", ExpiresAt: time.Now().Add(time.Hour)}, false); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := e.session(sessionOptions{}); err != nil || cmp.Diff(s, got) != "" {
-		t.Errorf("session from the token = %+v, %v", got, err)
 	}
 }
 

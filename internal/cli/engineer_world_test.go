@@ -215,7 +215,9 @@ func (w *engWorld) setEnv(t *testing.T) {
 	t.Setenv("GATEHOUSE_CACHE_DIR", filepath.Join(w.home, ".cache", "gatehouse"))
 	t.Setenv("GATEHOUSE_FEDERATION_ENDPOINT", w.sb.URL()+"/federation")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("USER", testUser)
+	// The local login is not the Identity Center user: sessions must be
+	// named after the latter.
+	t.Setenv("USER", "localuser")
 	for _, svc := range []string{"SSO", "SSO_OIDC", "STS", "IAM", "ORGANIZATIONS", "SSO_ADMIN", "IDENTITYSTORE"} {
 		t.Setenv("AWS_ENDPOINT_URL_"+svc, w.sb.URL())
 	}

@@ -15,7 +15,8 @@ import (
 )
 
 type execOptions struct {
-	nest bool
+	nest   bool
+	server bool
 }
 
 func newExecCmd(d Deps) *cobra.Command {
@@ -32,13 +33,19 @@ Without a command it starts $SHELL. The command's exit code is exec's.
 Credentials in the environment do not refresh themselves: chained (external) profiles
 last an hour. For long jobs prefer ` + "`aws --profile`" + ` or credential_process profiles.
 
+With --server the command gets no credentials in its environment but a credentials
+server of its own (see ` + "`gatehouse serve`" + `): AWS_CONTAINER_CREDENTIALS_FULL_URI and
+AWS_CONTAINER_AUTHORIZATION_TOKEN, which every SDK and the AWS CLI follow and which
+refresh, for as long as the command runs.
+
 Exec refuses to run inside another gatehouse exec (GATEHOUSE_PROFILE is set), where it
 is easy to lose track of which account you act in; --nest allows it.
 
 Without PROFILE, on a terminal, a fuzzy picker lists your profiles.`,
 		Example: `  gatehouse exec production/ReadOnly -- aws s3 ls
   gatehouse exec abccorp-prod/Admin -- terraform plan
-  gatehouse exec production/ReadOnly          # a shell with the credentials`,
+  gatehouse exec production/ReadOnly          # a shell with the credentials
+  gatehouse exec --server abccorp-prod/Admin -- terraform apply   # refreshed as it runs`,
 		GroupID: "engineer",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runExec(cmd.Context(), d, opts, args, cmd.ArgsLenAtDash())
@@ -46,6 +53,7 @@ Without PROFILE, on a terminal, a fuzzy picker lists your profiles.`,
 	}
 	cmd.Flags().SetInterspersed(false) // flags after PROFILE belong to the command
 	cmd.Flags().BoolVar(&opts.nest, "nest", false, "allow running inside another gatehouse exec")
+	cmd.Flags().BoolVar(&opts.server, "server", false, "serve refreshing credentials to the command (container credentials protocol) instead of putting them in its environment")
 	return cmd
 }
 
@@ -77,14 +85,34 @@ func runExec(ctx context.Context, d Deps, opts execOptions, args []string, dash 
 	if err != nil {
 		return err
 	}
-	c, err := e.resolver.Credentials(ctx, profile)
-	if err != nil {
-		return err
+	var (
+		c   credentials.Credentials
+		env []string
+	)
+	if opts.server {
+		srv, ln, sc, err := e.startServer(ctx, profile, 0)
+		if err != nil {
+			return err
+		}
+		sctx, stop := context.WithCancel(ctx)
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(sctx, ln) }()
+		defer func() { stop(); <-served }()
+		c = sc
+		env = credentials.ServerEnviron(os.Environ(), credentials.ServerVars(profile, serverURL(ln), srv.Token, c.Region))
+	} else {
+		if c, err = e.resolver.Credentials(ctx, profile); err != nil {
+			return err
+		}
+		env = credentials.Environ(os.Environ(), credentials.EnvVars(profile, c))
 	}
 	if len(command) == 0 {
 		command = []string{firstNonEmpty(d.Getenv("SHELL"), "/bin/sh")}
-		fmt.Fprintf(d.Stderr, "Starting %s with the credentials of %s (until %s); exit to leave.\n",
-			command[0], profile, c.Expiration.Local().Format("15:04"))
+		until := "until " + c.Expiration.Local().Format("15:04")
+		if opts.server {
+			until = "served and refreshed while it runs"
+		}
+		fmt.Fprintf(d.Stderr, "Starting %s with the credentials of %s (%s); exit to leave.\n", command[0], profile, until)
 	}
 	path, err := exec.LookPath(command[0])
 	if err != nil {
@@ -92,7 +120,7 @@ func runExec(ctx context.Context, d Deps, opts execOptions, args []string, dash 
 	}
 	child := exec.Command(path, command[1:]...)
 	child.Stdin, child.Stdout, child.Stderr = d.Stdin, d.Stdout, d.Stderr
-	child.Env = credentials.Environ(os.Environ(), credentials.EnvVars(profile, c))
+	child.Env = env
 	// Ctrl-C reaches the child through the terminal; gatehouse only waits
 	// for it and passes its exit code on.
 	err = child.Run()

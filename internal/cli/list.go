@@ -48,7 +48,7 @@ func (e *engine) reach(ctx context.Context, o reachOptions) (*reach, error) {
 	}
 	inv, ok := (*credentials.Inventory)(nil), false
 	if !o.refresh {
-		inv, ok = credentials.LoadInventory(e.paths.inventory, s, e.now(), credentials.InventoryTTL)
+		inv, ok = credentials.LoadInventory(e.paths.Inventory, s, e.now(), credentials.InventoryTTL)
 	}
 	if !ok {
 		if inv, err = e.fetchInventory(ctx, s, o.rate); err != nil {
@@ -94,7 +94,7 @@ func (e *engine) fetchInventory(ctx context.Context, s ssologin.Session, rate fl
 			len(accounts), time.Since(start).Round(10*time.Millisecond), stats.Calls, stats.Throttled)
 	}
 	inv := &credentials.Inventory{FetchedAt: e.now().UTC(), Session: s.Key(), StartURL: s.StartURL, Accounts: accounts}
-	if err := credentials.SaveInventory(e.paths.inventory, s, inv); err != nil {
+	if err := credentials.SaveInventory(e.paths.Inventory, s, inv); err != nil {
 		return nil, fmt.Errorf("caching the account listing: %w", err)
 	}
 	return inv, nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse-dev/gatehouse/internal/credentials"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
@@ -117,9 +118,15 @@ func runLogin(ctx context.Context, d Deps, opts loginOptions) error {
 		fmt.Fprintln(d.Stderr, "IAM Identity Center gave no refresh token: you will have to log in again when it expires.")
 	}
 	if f, err := e.config(); err == nil {
-		if _, ok := f.SSOSession(s.Name); !ok {
-			fmt.Fprintln(d.Stderr, "Next: `gatehouse profiles` writes this session and a profile for every account you can reach to "+e.paths.config+".")
+		next := "gatehouse profiles"
+		if args := credentials.SessionArgs(f, s, d.Getenv("GATEHOUSE_SSO_SESSION"), e.tokenOrigin); args != "" {
+			next += " " + args
 		}
+		what := "a profile for every account you can reach"
+		if _, ok := f.SSOSession(s.Name); !ok {
+			what = "this session and " + what
+		}
+		fmt.Fprintf(d.Stderr, "Next: `%s` writes %s to %s.\n", next, what, e.paths.Config)
 	}
 	return nil
 }

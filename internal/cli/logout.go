@@ -63,8 +63,8 @@ func runLogout(ctx context.Context, d Deps, opts logoutOptions) error {
 	}
 	var errs []error
 	errs = append(errs, e.tokens.Remove(s))
-	n, ferr := credentials.ForgetSession(e.paths.credentials, s.Key())
-	errs = append(errs, ferr, credentials.ForgetInventory(e.paths.inventory, s))
+	n, ferr := credentials.ForgetSession(e.paths.Credentials, s.Key())
+	errs = append(errs, ferr, credentials.ForgetInventory(e.paths.Inventory, s))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("removing the cached token and credentials of %s: %w", s, err)
 	}

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awsconfig"
+	"github.com/gatehouse-dev/gatehouse/internal/credcache"
 	"github.com/gatehouse-dev/gatehouse/internal/credentials"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 )
@@ -71,7 +74,7 @@ needed with --token-store keychain, and a fast cache for tools that start often.
 	cmd.Flags().StringVar(&opts.template, "template", credentials.DefaultTemplate, "profile name template")
 	cmd.Flags().StringVar(&opts.region, "default-region", "", "the region key of every profile (default: Identity Center's region)")
 	cmd.Flags().BoolVar(&opts.credentialProcess, "credential-process", false, "write credential_process profiles that call gatehouse")
-	cmd.Flags().StringVar(&opts.processCommand, "process-command", "", "the gatehouse command credential_process runs (default: this binary's absolute path)")
+	cmd.Flags().StringVar(&opts.processCommand, "process-command", "", "the binary credential_process runs, gatehouse or gatehouse-credential-process (default: gatehouse-credential-process next to this binary, else on PATH)")
 	return cmd
 }
 
@@ -85,18 +88,18 @@ func runProfiles(ctx context.Context, d Deps, opts profilesOptions) error {
 		return err
 	}
 	popts := credentials.ProfileOptions{Session: r.session, Template: opts.template, Region: opts.region}
-	if opts.credentialProcess || opts.processCommand != "" {
-		cmdPath := opts.processCommand
-		if cmdPath == "" {
-			if cmdPath, err = os.Executable(); err != nil {
-				return fmt.Errorf("finding the gatehouse binary for credential_process: %w", err)
-			}
-			if p, err := filepath.EvalSymlinks(cmdPath); err == nil {
-				cmdPath = p
-			}
-			cmdPath = credentials.ProcessCommand(cmdPath)
+	if len(r.externals) > 0 {
+		// Chained profiles name their sessions after the Identity Center
+		// user, whom the credentials of any of their roles name.
+		hop := r.externals[0].Via
+		if popts.UserName, err = e.resolver.UserName(ctx, r.session, hop.AccountID, hop.RoleName); err != nil {
+			return fmt.Errorf("learning your Identity Center user name for the chained profiles: %w", err)
 		}
-		popts.ProcessCommand = cmdPath
+	}
+	if opts.credentialProcess || opts.processCommand != "" {
+		if popts.ProcessCommand, err = processCommand(d, opts.processCommand); err != nil {
+			return err
+		}
 	}
 
 	if popts.ProcessCommand == "" && e.tokens.InKeychain(r.session) {
@@ -114,7 +117,7 @@ func runProfiles(ctx context.Context, d Deps, opts profilesOptions) error {
 		}
 		made = m
 		if clash := credentials.Collisions(f, sections); len(clash) > 0 {
-			return nil, hint.New(fmt.Sprintf("%s already has profile%s %s outside gatehouse's block", e.paths.config, plural(len(clash)), strings.Join(clash, ", ")),
+			return nil, hint.New(fmt.Sprintf("%s already has profile%s %s outside gatehouse's block", e.paths.Config, plural(len(clash)), strings.Join(clash, ", ")),
 				"rename or remove those profiles, or choose another --template")
 		}
 		body, err := awsconfig.Render(sections)
@@ -125,7 +128,7 @@ func runProfiles(ctx context.Context, d Deps, opts profilesOptions) error {
 	}
 
 	if opts.dryRun {
-		cur, err := os.ReadFile(e.paths.config)
+		cur, err := os.ReadFile(e.paths.Config)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("reading the AWS config file: %w", err)
 		}
@@ -133,15 +136,15 @@ func runProfiles(ctx context.Context, d Deps, opts profilesOptions) error {
 		if err != nil {
 			return err
 		}
-		diff := awsconfig.Diff(e.paths.config, cur, next)
+		diff := awsconfig.Diff(e.paths.Config, cur, next)
 		if diff == "" {
-			fmt.Fprintf(d.Stderr, "%s is up to date (%d profiles).\n", e.paths.config, len(made))
+			fmt.Fprintf(d.Stderr, "%s is up to date (%d profiles).\n", e.paths.Config, len(made))
 			return nil
 		}
 		fmt.Fprint(d.Stdout, diff)
 		return nil
 	}
-	res, err := awsconfig.Update(ctx, e.paths.config, change)
+	res, err := awsconfig.Update(ctx, e.paths.Config, change)
 	if err != nil {
 		return err
 	}
@@ -189,4 +192,41 @@ func managedChanges(old, new []byte) (added, removed []string) {
 	sort.Strings(added)
 	sort.Strings(removed)
 	return added, removed
+}
+
+// processCommand returns the start of the credential_process lines: the
+// given command, else the companion gatehouse-credential-process found
+// next to this binary or on PATH (it answers cache hits without starting
+// gatehouse), else this binary's own credential-process command.
+func processCommand(d Deps, given string) (string, error) {
+	if given != "" {
+		return credentials.ProcessCommand(given), nil
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("finding the gatehouse binary for credential_process: %w", err)
+	}
+	if p, err := filepath.EvalSymlinks(self); err == nil {
+		self = p
+	}
+	name := credcache.CompanionName
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	if c := filepath.Join(filepath.Dir(self), name); isExecutable(c) {
+		return credentials.ProcessCommand(c), nil
+	}
+	if c, err := exec.LookPath(name); err == nil {
+		if abs, err := filepath.Abs(c); err == nil {
+			return credentials.ProcessCommand(abs), nil
+		}
+	}
+	fmt.Fprintf(d.Stderr, "Note: %s is neither next to %s nor on PATH: the profiles run `gatehouse credential-process`, "+
+		"which answers from the cache about 3x slower. Install both binaries side by side.\n", name, self)
+	return credentials.ProcessCommand(self), nil
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && (runtime.GOOS == "windows" || fi.Mode().Perm()&0o111 != 0)
 }

@@ -50,6 +50,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -58,6 +59,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awstest"
+	"github.com/gatehouse-dev/gatehouse/internal/credcache"
 	"github.com/gatehouse-dev/gatehouse/internal/motoserver"
 	"github.com/gatehouse-dev/gatehouse/internal/organization/orgfixture"
 	"github.com/gatehouse-dev/gatehouse/internal/sandbox"
@@ -66,6 +68,11 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(stopMotoAfter{m}, map[string]func(){
 		"gatehouse": func() { os.Exit(Main(context.Background(), os.Args[1:], DefaultDeps())) },
+		credcache.CompanionName: func() {
+			os.Exit(credcache.Companion(os.Args[1:], os.Getenv, time.Now(), os.Stdout, os.Stderr, func(args []string) int {
+				return credcache.HandOff(args, os.Stderr)
+			}))
+		},
 	})
 }
 

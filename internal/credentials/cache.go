@@ -10,90 +10,50 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/credcache"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
 
-// ExpiryWindow is how long before expiry cached credentials stop being
-// handed out. It matches botocore's advisory refresh window, so the AWS CLI
-// never receives credentials it would immediately want to refresh.
-const ExpiryWindow = 15 * time.Minute
+// The cache's format, location and hit test live in internal/credcache,
+// which the companion binary gatehouse-credential-process shares; this file
+// adds what only gatehouse does: writing entries under the secret-file
+// rules, and forgetting a session's entries.
 
-// cacheVersion changes when the cache file format does.
+// ExpiryWindow is how long before expiry cached credentials stop being
+// handed out (credcache.ExpiryWindow).
+const ExpiryWindow = credcache.ExpiryWindow
+
+// cacheVersion changes when the format of the inventory cache does.
 const cacheVersion = 1
 
 // Credentials are temporary AWS credentials of a profile.
-type Credentials struct {
-	AccessKeyID     string    `json:"AccessKeyId"`
-	SecretAccessKey string    `json:"SecretAccessKey"`
-	SessionToken    string    `json:"SessionToken"`
-	Expiration      time.Time `json:"Expiration"`
-	AccountID       string    `json:"AccountId,omitempty"`
-	// Chained is true for credentials of a role assumed with temporary
-	// credentials: AWS caps them at one hour, and the console federation
-	// endpoint refuses a SessionDuration for them.
-	Chained bool   `json:"Chained,omitempty"`
-	Region  string `json:"Region,omitempty"`
-}
+type Credentials = credcache.Credentials
 
-// Stamp identifies a version of the config file a cache entry was made
-// from: when the file changes, entries made from the old one are ignored.
-type Stamp struct {
-	Path    string `json:"path"`
-	Size    int64  `json:"size"`
-	ModTime int64  `json:"modTime"` // Unix nanoseconds
-}
+// Stamp identifies a version of the config file a cache entry was made from.
+type Stamp = credcache.Stamp
 
 // StampOf stats the config file; a missing file has a zero stamp.
-func StampOf(path string) Stamp {
-	st := Stamp{Path: path}
-	if fi, err := os.Stat(path); err == nil {
-		st.Size, st.ModTime = fi.Size(), fi.ModTime().UnixNano()
-	}
-	return st
-}
-
-type cacheEntry struct {
-	Version     int         `json:"version"`
-	Profile     string      `json:"profile"`
-	Config      Stamp       `json:"config"`
-	Session     string      `json:"session"` // the sso-session key, so logout finds its entries
-	Credentials Credentials `json:"credentials"`
-}
-
-// CachePath is the cache file of a profile of a config file.
-func CachePath(dir, configPath, profile string) string {
-	return filepath.Join(dir, ssologin.CacheKey(configPath+"\x00"+profile)+".json")
-}
+func StampOf(path string) Stamp { return credcache.StampOf(path) }
 
 // ReadCached returns the cached credentials of profile when they are still
-// good at now: made from the config file as it is (same size and
-// modification time) and valid for more than ExpiryWindow. It is the whole
-// of credential_process's fast path: one stat and one small file read, no
-// network, no config parsing.
+// good at now (credcache.Read).
 func ReadCached(dir, configPath, profile string, now time.Time) (Credentials, bool) {
-	data, err := os.ReadFile(CachePath(dir, configPath, profile))
-	if err != nil {
-		return Credentials{}, false
-	}
-	var e cacheEntry
-	if json.Unmarshal(data, &e) != nil || e.Version != cacheVersion || e.Profile != profile {
-		return Credentials{}, false
-	}
-	if e.Config != StampOf(configPath) || e.Credentials.Expiration.Sub(now) <= ExpiryWindow {
-		return Credentials{}, false
-	}
-	return e.Credentials, true
+	return credcache.Read(dir, configPath, profile, now)
 }
 
 // WriteCached caches the credentials of profile, made from the config file
-// as st describes it, for the sso-session (or start URL) key session.
+// as st describes it, for the sso-session (or start URL) key session: a
+// 0600 file in a 0700 directory, replaced atomically.
 func WriteCached(dir, configPath, profile, session string, st Stamp, c Credentials) error {
-	data, err := json.Marshal(cacheEntry{Version: cacheVersion, Profile: profile, Config: st, Session: session, Credentials: c})
+	data, err := credcache.Encode(profile, session, st, c)
 	if err != nil {
 		return err
 	}
-	return ssologin.WritePrivateFile(CachePath(dir, configPath, profile), data)
+	return ssologin.WritePrivateFile(credcache.Path(dir, configPath, profile), data)
 }
+
+// ProcessJSON renders c for credential_process (credcache.ProcessJSON).
+func ProcessJSON(c Credentials) []byte { return credcache.ProcessJSON(c) }
 
 // ForgetSession removes the cached credentials of every profile that came
 // from the sso-session (or start URL) with the given key, or of every
@@ -118,7 +78,7 @@ func ForgetSession(dir, key string) (int, error) {
 			if err != nil {
 				continue
 			}
-			var e cacheEntry
+			var e credcache.Entry
 			if json.Unmarshal(data, &e) == nil && e.Session != key {
 				continue
 			}

@@ -119,32 +119,35 @@ func TestInventoryCache(t *testing.T) {
 	}
 }
 
-// BenchmarkList500x3 lists 500 accounts with 3 roles each from a portal
-// limited to 20 calls per second, as the real one is, and reports the wall
-// time against the least the limit allows. Run it with -benchtime=1x: one
-// listing takes about 25 s.
-func BenchmarkList500x3(b *testing.B) {
-	for _, burst := range []int{20, 1} {
-		b.Run(fmt.Sprintf("portal-burst-%d", burst), func(b *testing.B) {
-			for range b.N {
-				f := &fakePortal{accounts: 500, roles: 3, limiter: rate.NewLimiter(20, burst)}
-				portal := fakeClients(f.start(b)).Portal("us-east-1")
-				start := time.Now()
-				accts, stats, err := Lister{Portal: portal}.List(context.Background(), "tok")
-				elapsed := time.Since(start)
-				if err != nil || len(accts) != 500 {
-					b.Fatalf("%d accounts, %v", len(accts), err)
+// BenchmarkList lists 500 accounts with 3 roles each, and 2,000 with 2,
+// from a portal limited to 20 calls per second, as the real one is, with
+// a bucket of 20 (bursts allowed) or of 1 (calls strictly 50 ms apart),
+// and reports the wall time against the least the limit allows. Run it
+// with -benchtime=1x: one listing takes 25 s (500) or 100 s (2,000).
+func BenchmarkList(b *testing.B) {
+	for _, size := range []struct{ accounts, roles int }{{500, 3}, {2000, 2}} {
+		for _, burst := range []int{20, 1} {
+			b.Run(fmt.Sprintf("%dx%d/portal-burst-%d", size.accounts, size.roles, burst), func(b *testing.B) {
+				for range b.N {
+					f := &fakePortal{accounts: size.accounts, roles: size.roles, limiter: rate.NewLimiter(20, burst)}
+					portal := fakeClients(f.start(b)).Portal("us-east-1")
+					start := time.Now()
+					accts, stats, err := Lister{Portal: portal}.List(context.Background(), "tok")
+					elapsed := time.Since(start)
+					if err != nil || len(accts) != size.accounts {
+						b.Fatalf("%d accounts, %v", len(accts), err)
+					}
+					// The portal's bucket starts full: the first `burst` of
+					// the calls a listing needs are free, the rest come at
+					// 20 per second. Throttled calls are the client's loss.
+					needed := stats.Calls - stats.Throttled
+					least := time.Duration(float64(needed-int64(burst)) / 20 * float64(time.Second))
+					b.ReportMetric(elapsed.Seconds(), "s/list")
+					b.ReportMetric(elapsed.Seconds()/least.Seconds(), "x-limit")
+					b.ReportMetric(float64(stats.Calls), "calls")
+					b.ReportMetric(float64(stats.Throttled), "throttled")
 				}
-				// The portal's bucket starts full: the first `burst` of the
-				// calls a listing needs are free, the rest come at 20 per
-				// second. Throttled calls are the client's loss.
-				needed := stats.Calls - stats.Throttled
-				least := time.Duration(float64(needed-int64(burst)) / 20 * float64(time.Second))
-				b.ReportMetric(elapsed.Seconds(), "s/list")
-				b.ReportMetric(elapsed.Seconds()/least.Seconds(), "x-limit")
-				b.ReportMetric(float64(stats.Calls), "calls")
-				b.ReportMetric(float64(stats.Throttled), "throttled")
-			}
-		})
+			})
+		}
 	}
 }

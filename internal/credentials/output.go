@@ -1,31 +1,11 @@
 package credentials
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 )
-
-// ProcessOutput is the JSON a credential_process prints (Version 1).
-type ProcessOutput struct {
-	Version         int    `json:"Version"`
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string `json:"SecretAccessKey"`
-	SessionToken    string `json:"SessionToken"`
-	Expiration      string `json:"Expiration"`
-}
-
-// ProcessJSON renders c for credential_process, newline-terminated. The
-// expiration lets the SDKs call the process again shortly before it.
-func ProcessJSON(c Credentials) []byte {
-	b, _ := json.Marshal(ProcessOutput{
-		Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
-		SessionToken: c.SessionToken, Expiration: c.Expiration.UTC().Format(time.RFC3339),
-	})
-	return append(b, '\n')
-}
 
 // EnvProfileVar names the profile whose credentials exec and env put in the
 // environment; exec refuses to nest inside another one unless asked.
@@ -52,11 +32,36 @@ func EnvVars(profile string, c Credentials) map[string]string {
 	return v
 }
 
+// staticVars carry credentials that every tool prefers to a credentials
+// server: a child sent to a server must not inherit them.
+var staticVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"}
+
+// ServerVars returns the variables that send a tool to a credentials
+// server (Server) at url with token, for profile; region is set when known.
+func ServerVars(profile, url, token, region string) map[string]string {
+	v := map[string]string{ContainerURIVar: url, ContainerTokenVar: token, EnvProfileVar: profile}
+	if region != "" {
+		v["AWS_REGION"] = region
+		v["AWS_DEFAULT_REGION"] = region
+	}
+	return v
+}
+
+// ServerEnviron is Environ for a child sent to a credentials server:
+// credentials of the parent's environment are removed too.
+func ServerEnviron(base []string, vars map[string]string) []string {
+	return environ(base, vars, append(append([]string{}, ClearedVars...), staticVars...))
+}
+
 // Environ returns base with the variables of vars set (replacing any
 // earlier values) and ClearedVars removed, for a child process.
 func Environ(base []string, vars map[string]string) []string {
+	return environ(base, vars, ClearedVars)
+}
+
+func environ(base []string, vars map[string]string, cleared []string) []string {
 	drop := map[string]bool{}
-	for _, k := range ClearedVars {
+	for _, k := range cleared {
 		drop[k] = true
 	}
 	for k := range vars {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/gatehouse/internal/credcache"
 )
 
 var testCreds = Credentials{
@@ -88,7 +90,7 @@ func TestCredentialsCache(t *testing.T) {
 	if err := WriteCached(dir, cfg, "p", "corp", StampOf(cfg), testCreds); err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(CachePath(dir, cfg, "p"))
+	fi, err := os.Stat(credcache.Path(dir, cfg, "p"))
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("cache file mode: %v %v", fi.Mode(), err)
 	}

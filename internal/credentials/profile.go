@@ -174,3 +174,15 @@ func accountOfARN(arn string) string {
 	}
 	return parts[4]
 }
+
+// Pickable returns the profiles of f that gatehouse can give credentials
+// for, in file order: what the profile picker offers.
+func Pickable(f *awsconfig.File) []string {
+	var out []string
+	for _, name := range f.ProfileNames() {
+		if _, err := Resolve(f, name); err == nil {
+			out = append(out, name)
+		}
+	}
+	return out
+}

@@ -126,15 +126,60 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-func TestDefaultSessionName(t *testing.T) {
-	for in, want := range map[string]string{
-		"alice":                 "gatehouse-alice",
-		"":                      "gatehouse",
-		"DOMAIN\\bob smith":     "gatehouse-DOMAIN-bob-smith",
-		strings.Repeat("x", 99): "gatehouse-" + strings.Repeat("x", 54),
-	} {
-		if got := DefaultSessionName(in); got != want {
-			t.Errorf("DefaultSessionName(%q) = %q, want %q", in, got, want)
-		}
+func TestSessionNames(t *testing.T) {
+	long := strings.Repeat("x", 60) + "@example.com"
+	tests := []struct {
+		user, session, source string
+	}{
+		{"alice", "gatehouse-alice", "alice"},
+		{"alice.doe@example.com", "gatehouse-alice.doe@example.com", "alice.doe@example.com"},
+		{"", "gatehouse", ""},
+		{"a", "gatehouse-a", ""}, // a source identity has at least 2 characters
+		{"DOMAIN\\bob smith", "gatehouse-DOMAIN-bob-smith", "DOMAIN-bob-smith"},
+		{strings.Repeat("x", 54), "gatehouse-" + strings.Repeat("x", 54), strings.Repeat("x", 54)},
+		// Too long with the prefix: the user name alone, cut at 64.
+		{strings.Repeat("x", 55), strings.Repeat("x", 55), strings.Repeat("x", 55)},
+		{long, long[:64], long[:64]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user, func(t *testing.T) {
+			if got := DefaultSessionName(tt.user); got != tt.session {
+				t.Errorf("DefaultSessionName(%q) = %q, want %q", tt.user, got, tt.session)
+			}
+			if got := SourceIdentity(tt.user); got != tt.source {
+				t.Errorf("SourceIdentity(%q) = %q, want %q", tt.user, got, tt.source)
+			}
+		})
+	}
+}
+
+func TestSessionOfARN(t *testing.T) {
+	tests := []struct {
+		arn, want string
+		ok        bool
+	}{
+		{"arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_ReadOnly_0123456789abcdef/alice", "alice", true},
+		{"arn:aws:sts::111111111111:assumed-role/path/to/Role/alice.doe@example.com", "alice.doe@example.com", true},
+		{"arn:aws-us-gov:sts::111111111111:assumed-role/R/bob", "bob", true},
+		{"arn:aws:iam::111111111111:user/alice", "", false},
+		{"arn:aws:sts::111111111111:assumed-role/R/", "", false},
+		{"arn:aws:sts::111111111111:assumed-role/R", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arn, func(t *testing.T) {
+			got, ok := SessionOfARN(tt.arn)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("SessionOfARN(%q) = %q, %v; want %q, %v", tt.arn, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+func TestPickable(t *testing.T) {
+	f := awsconfig.Parse([]byte("[default]\nregion = x\n[sso-session s]\nsso_start_url = u\nsso_region = r\n" +
+		"[profile a]\nsso_session = s\nsso_account_id = 1\nsso_role_name = R\n[profile keys]\naws_access_key_id = AKIA\n" +
+		"[profile b]\nsource_profile = a\nrole_arn = arn:aws:iam::2:role/x\n"))
+	if diff := cmp.Diff([]string{"a", "b"}, Pickable(f)); diff != "" {
+		t.Errorf("Pickable() mismatch (-want +got)\n%s", diff)
 	}
 }

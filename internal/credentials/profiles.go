@@ -7,6 +7,7 @@ import (
 	"text/template"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awsconfig"
+	"github.com/gatehouse-dev/gatehouse/internal/credcache"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
@@ -36,9 +37,14 @@ type ProfileOptions struct {
 	// it is already defined outside gatehouse's block).
 	WriteSession bool
 	// ProcessCommand, when set, makes every profile a credential_process
-	// profile running "<ProcessCommand> credential-process --profile NAME";
-	// the SSO keys move to gatehouse_ keys, which the AWS CLI ignores.
+	// profile running "<ProcessCommand> --profile NAME" (ProcessCommand is
+	// e.g. "/usr/local/bin/gatehouse-credential-process" or
+	// "/usr/local/bin/gatehouse credential-process"); the SSO keys move to
+	// gatehouse_ keys, which the AWS CLI ignores.
 	ProcessCommand string
+	// UserName is the Identity Center user signed in to Session: chained
+	// profiles name their sessions after them (role_session_name).
+	UserName string
 }
 
 // GeneratedProfile is one profile BuildProfiles made, for messages.
@@ -139,6 +145,15 @@ func BuildProfiles(accounts []Account, externals []External, o ProfileOptions) (
 		if e.ExternalID != "" {
 			keys = append(keys, awsconfig.KV{Key: "external_id", Value: e.ExternalID})
 		}
+		if o.UserName != "" {
+			keys = append(keys, awsconfig.KV{Key: "role_session_name", Value: DefaultSessionName(o.UserName)})
+		}
+		// The AWS CLI v2 up to at least 2.9 takes the SSO token of a chain
+		// from the profile it was asked for, not from source_profile, and
+		// fails without one ("'NoneType' object has no attribute
+		// 'get_frozen_token'"); naming the session here too is harmless to
+		// the CLI v1, later v2 and the SDKs, which assume the role first.
+		keys = append(keys, awsconfig.KV{Key: "sso_session", Value: o.Session.Name})
 		r := region
 		if e.Region != "" {
 			r = e.Region
@@ -153,7 +168,7 @@ func BuildProfiles(accounts []Account, externals []External, o ProfileOptions) (
 // are, or behind credential_process.
 func (o ProfileOptions) profile(name, comment string, keys []awsconfig.KV, region string) awsconfig.NewSection {
 	if o.ProcessCommand != "" {
-		moved := []awsconfig.KV{{Key: "credential_process", Value: o.ProcessCommand + " credential-process --profile " + name}}
+		moved := []awsconfig.KV{{Key: "credential_process", Value: o.ProcessCommand + " --profile " + name}}
 		for _, kv := range keys {
 			moved = append(moved, awsconfig.KV{Key: KeyPrefix + kv.Key, Value: kv.Value})
 		}
@@ -163,15 +178,22 @@ func (o ProfileOptions) profile(name, comment string, keys []awsconfig.KV, regio
 	return awsconfig.NewSection{Kind: awsconfig.KindProfile, Name: name, Comment: comment, Keys: keys}
 }
 
-// ProcessCommand quotes the path of the gatehouse binary for a
-// credential_process line: double quotes when it holds spaces. The line
-// never ends with a quote (it ends with the profile name), which the Go
-// SDK would strip together with the opening one.
+// ProcessCommand returns the start of a credential_process line that runs
+// the binary at path: the companion gatehouse-credential-process as it is,
+// any other (gatehouse) with its credential-process command. The path is
+// double-quoted when it holds spaces; the line never ends with a quote (it
+// ends with the profile name), which the Go SDK would strip together with
+// the opening one.
 func ProcessCommand(path string) string {
+	q := path
 	if strings.ContainsAny(path, " \t") {
-		return `"` + path + `"`
+		q = `"` + path + `"`
 	}
-	return path
+	base := path[strings.LastIndexAny(path, `/\`)+1:] // either separator: the line may be for Windows
+	if strings.TrimSuffix(base, ".exe") == credcache.CompanionName {
+		return q
+	}
+	return q + " credential-process"
 }
 
 // Collisions returns the generated profile names that a profile outside

@@ -29,7 +29,7 @@ var (
 )
 
 func TestBuildProfiles(t *testing.T) {
-	sections, made, err := BuildProfiles(profAccts, profExts, ProfileOptions{Session: profSession, WriteSession: true})
+	sections, made, err := BuildProfiles(profAccts, profExts, ProfileOptions{Session: profSession, WriteSession: true, UserName: "alice@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +67,8 @@ region = eu-west-1
 [profile abccorp-prod/Admin]
 source_profile = management/abccorp-prod-Admin
 role_arn = arn:aws:iam::444444444444:role/gatehouse-Admin
+role_session_name = gatehouse-alice@example.com
+sso_session = corp
 region = eu-west-1
 `
 	if diff := cmp.Diff(want, string(body)); diff != "" {
@@ -85,7 +87,7 @@ region = eu-west-1
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ext.RoleARN != "arn:aws:iam::444444444444:role/gatehouse-Admin" || ext.SourceProfileName != "management/abccorp-prod-Admin" {
+	if ext.RoleARN != "arn:aws:iam::444444444444:role/gatehouse-Admin" || ext.SourceProfileName != "management/abccorp-prod-Admin" || ext.RoleSessionName != "gatehouse-alice@example.com" {
 		t.Errorf("SDK read chained profile as %+v", ext)
 	}
 	sso, err := config.LoadSharedConfigProfile(context.Background(), "Prod-EU/Admin", func(o *config.LoadSharedConfigOptions) { o.ConfigFiles = []string{path} })
@@ -165,5 +167,21 @@ func TestCollisions(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"management/ReadOnly"}, Collisions(f, sections)); diff != "" {
 		t.Errorf("Collisions() mismatch (-want +got)\n%s", diff)
+	}
+}
+
+func TestProcessCommand(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"/usr/local/bin/gatehouse-credential-process", "/usr/local/bin/gatehouse-credential-process"},
+		{`C:\Program Files\gatehouse\gatehouse-credential-process.exe`, `"C:\Program Files\gatehouse\gatehouse-credential-process.exe"`},
+		{"/usr/local/bin/gatehouse", "/usr/local/bin/gatehouse credential-process"},
+		{"/opt/my tools/gatehouse", `"/opt/my tools/gatehouse" credential-process`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			if got := ProcessCommand(tt.path); got != tt.want {
+				t.Errorf("ProcessCommand(%q) = %q, want %q", tt.path, got, tt.want)
+			}
+		})
 	}
 }

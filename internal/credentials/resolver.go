@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awsconfig"
+	"github.com/gatehouse-dev/gatehouse/internal/credcache"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/ssologin"
 )
@@ -28,9 +30,6 @@ type Resolver struct {
 	Tokens   *ssologin.Manager
 	Clients  Clients
 	Now      func() time.Time
-	// SessionName is the role session name of chained profiles that set
-	// no role_session_name; see DefaultSessionName.
-	SessionName string
 }
 
 func (r *Resolver) now() time.Time {
@@ -64,31 +63,45 @@ func (r *Resolver) Credentials(ctx context.Context, profile string) (Credentials
 	if err != nil {
 		return Credentials{}, err
 	}
-	return r.fetchChain(ctx, chain, st)
+	return r.fetchChain(ctx, chain, st, false)
 }
 
 // fetchChain returns the credentials of the last source of chain, taking
 // each profile's lock from the leaf towards the root (a consistent order,
-// so two processes never wait for each other).
-func (r *Resolver) fetchChain(ctx context.Context, chain []Source, st Stamp) (Credentials, error) {
+// so two processes never wait for each other). With needUser, the
+// credentials also name their Identity Center user (UserName), which
+// chaining needs: a cached entry without it is completed and cached again.
+func (r *Resolver) fetchChain(ctx context.Context, chain []Source, st Stamp, needUser bool) (Credentials, error) {
 	leaf := chain[len(chain)-1]
-	unlock, err := ssologin.Lock(ctx, CachePath(r.CacheDir, r.ConfigPath, leaf.Profile)+".lock")
+	good := func() (Credentials, bool) {
+		c, ok := r.Cached(leaf.Profile)
+		return c, ok && (!needUser || c.UserName != "")
+	}
+	if c, ok := good(); ok {
+		return c, nil
+	}
+	unlock, err := ssologin.Lock(ctx, credcache.LockPath(r.CacheDir, r.ConfigPath, leaf.Profile))
 	if err != nil {
 		return Credentials{}, err
 	}
 	defer unlock()
-	if c, ok := r.Cached(leaf.Profile); ok {
+	if c, ok := good(); ok {
 		return c, nil // another process fetched them while we waited
 	}
 	root := chain[0]
-	var c Credentials
-	if len(chain) == 1 {
+	c, cached := r.Cached(leaf.Profile)
+	switch {
+	case cached && len(chain) == 1: // good, but without the user's name
+	case len(chain) == 1:
 		c, err = r.roleCredentials(ctx, root)
-	} else {
+	default:
 		var src Credentials
-		if src, err = r.fetchChain(ctx, chain[:len(chain)-1], st); err == nil {
+		if src, err = r.fetchChain(ctx, chain[:len(chain)-1], st, true); err == nil {
 			c, err = r.assumeRole(ctx, leaf, src)
 		}
+	}
+	if err == nil && needUser && c.UserName == "" {
+		c.UserName, err = r.callerName(ctx, c)
 	}
 	if err != nil {
 		return Credentials{}, err
@@ -97,6 +110,46 @@ func (r *Resolver) fetchChain(ctx context.Context, chain []Source, st Stamp) (Cr
 		return Credentials{}, fmt.Errorf("caching the credentials of %s: %w", leaf.Profile, err)
 	}
 	return c, nil
+}
+
+// UserName returns the Identity Center user name of whoever is signed in to
+// session s, from the credentials of one of their roles (accountID,
+// roleName): AWS names every Identity Center role session after its user.
+func (r *Resolver) UserName(ctx context.Context, s ssologin.Session, accountID, roleName string) (string, error) {
+	c, err := r.roleCredentials(ctx, Source{Profile: roleName + " in " + accountID, Session: s, AccountID: accountID, RoleName: roleName})
+	if err != nil {
+		return "", err
+	}
+	return r.callerName(ctx, c)
+}
+
+// callerName asks STS who the Identity Center credentials c act for: the
+// session name of their assumed-role ARN, which AWS sets to the user name.
+func (r *Resolver) callerName(ctx context.Context, c Credentials) (string, error) {
+	creds := awscreds.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+	out, err := r.Clients.STS(c.Region, creds).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("asking STS which Identity Center user the credentials of account %s belong to: %w", c.AccountID, err)
+	}
+	name, ok := SessionOfARN(aws.ToString(out.Arn))
+	if !ok {
+		return "", fmt.Errorf("STS says the credentials of account %s belong to %s, not to a role session", c.AccountID, aws.ToString(out.Arn))
+	}
+	return name, nil
+}
+
+// SessionOfARN returns the session name of an assumed-role ARN
+// (arn:aws:sts::111111111111:assumed-role/ROLE/SESSION).
+func SessionOfARN(arn string) (string, bool) {
+	_, rest, ok := strings.Cut(arn, ":assumed-role/")
+	if !ok || !strings.HasPrefix(arn, "arn:") {
+		return "", false
+	}
+	i := strings.LastIndex(rest, "/")
+	if i <= 0 || i == len(rest)-1 {
+		return "", false
+	}
+	return rest[i+1:], true
 }
 
 // roleCredentials asks the portal for the credentials of an Identity Center
@@ -140,14 +193,15 @@ func portalError(err error, src Source) error {
 }
 
 // assumeRole chains into src.RoleARN with the source's credentials, for at
-// most ChainLimit.
+// most ChainLimit, as the Identity Center user the source credentials act
+// for: the session is named after them (unless the profile sets
+// role_session_name) and carries their name as its SourceIdentity, which
+// stays with every later hop, so CloudTrail in the external account shows
+// who acted.
 func (r *Resolver) assumeRole(ctx context.Context, src Source, from Credentials) (Credentials, error) {
 	name := src.SessionName
 	if name == "" {
-		name = r.SessionName
-	}
-	if name == "" {
-		name = "gatehouse"
+		name = DefaultSessionName(from.UserName)
 	}
 	dur := src.Duration
 	if dur <= 0 || dur > ChainLimit {
@@ -160,6 +214,9 @@ func (r *Resolver) assumeRole(ctx context.Context, src Source, from Credentials)
 	}
 	if src.ExternalID != "" {
 		in.ExternalId = &src.ExternalID
+	}
+	if id := SourceIdentity(from.UserName); id != "" {
+		in.SourceIdentity = &id
 	}
 	creds := awscreds.NewStaticCredentialsProvider(from.AccessKeyID, from.SecretAccessKey, from.SessionToken)
 	out, err := r.Clients.STS(src.Region, creds).AssumeRole(ctx, in)
@@ -183,21 +240,36 @@ func (r *Resolver) assumeRole(ctx context.Context, src Source, from Credentials)
 		AccountID:       accountOfARN(src.RoleARN),
 		Chained:         true,
 		Region:          src.Region,
+		UserName:        from.UserName,
 	}, nil
 }
 
 var notSessionChar = regexp.MustCompile(`[^\w+=,.@-]+`)
 
-// DefaultSessionName is "gatehouse-<user>" with the characters STS refuses
-// replaced, at most 64 characters: a role session name that tells CloudTrail
-// readers who chained into an external account.
+// DefaultSessionName is the role session name of a chained session of an
+// Identity Center user: "gatehouse-<user>", or the user name alone when
+// that would pass STS's 64 characters, with the characters STS refuses
+// replaced by "-". CloudTrail readers in the external account see who
+// acted, not the local login.
 func DefaultSessionName(user string) string {
-	name := "gatehouse"
-	if u := notSessionChar.ReplaceAllString(user, "-"); u != "" {
-		name += "-" + u
+	u := notSessionChar.ReplaceAllString(user, "-")
+	switch {
+	case u == "":
+		return "gatehouse"
+	case len(u) <= 64-len("gatehouse-"):
+		return "gatehouse-" + u
 	}
-	if len(name) > 64 {
-		name = name[:64]
+	return u[:min(len(u), 64)]
+}
+
+// SourceIdentity is the source identity gatehouse sets on the sessions it
+// assumes for an Identity Center user: the user name, within STS's rules
+// (2 to 64 of [\w+=,.@-]), or "" when there is no name. Once set it stays
+// with every later hop of the chain.
+func SourceIdentity(user string) string {
+	u := notSessionChar.ReplaceAllString(user, "-")
+	if len(u) < 2 {
+		return ""
 	}
-	return name
+	return u[:min(len(u), 64)]
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
 	"github.com/zalando/go-keyring"
+
+	"github.com/gatehouse-dev/gatehouse/internal/hint"
 )
 
 type scriptedOIDC struct {
@@ -31,6 +33,7 @@ type scriptedOIDC struct {
 	refreshes   atomic.Int32
 	refreshErr  error
 	refreshWait time.Duration
+	startErr    error // returned by StartDeviceAuthorization
 }
 
 func (f *scriptedOIDC) RegisterClient(_ context.Context, in *ssooidc.RegisterClientInput, _ ...func(*ssooidc.Options)) (*ssooidc.RegisterClientOutput, error) {
@@ -45,6 +48,9 @@ func (f *scriptedOIDC) RegisterClient(_ context.Context, in *ssooidc.RegisterCli
 }
 
 func (f *scriptedOIDC) StartDeviceAuthorization(context.Context, *ssooidc.StartDeviceAuthorizationInput, ...func(*ssooidc.Options)) (*ssooidc.StartDeviceAuthorizationOutput, error) {
+	if f.startErr != nil {
+		return nil, f.startErr
+	}
 	return &ssooidc.StartDeviceAuthorizationOutput{
 		DeviceCode: ptr("dev"), UserCode: ptr("ABCD-EFGH"), VerificationUri: ptr("https://verify"),
 		VerificationUriComplete: ptr("https://verify?code=ABCD-EFGH"), ExpiresIn: 600, Interval: 1,
@@ -169,6 +175,24 @@ func TestDeviceLoginEnds(t *testing.T) {
 				t.Error("a token was saved after a failed login")
 			}
 		})
+	}
+}
+
+// TestLoginRefusedStartURL: Identity Center answers a start URL it does not
+// know with an InvalidRequestException, often without a message; the
+// error says which URL and region were refused and what to check.
+func TestLoginRefusedStartURL(t *testing.T) {
+	for _, msg := range []string{"", "Invalid start url"} {
+		f := &scriptedOIDC{startErr: &types.InvalidRequestException{Message: &msg}}
+		m, _ := newTestManager(t, f, time.Now)
+		_, err := m.Login(context.Background(), LoginOptions{Session: testSession, Flow: FlowDeviceCode})
+		want := "IAM Identity Center in us-east-1 refused the start URL https://d-123.awsapps.com/start (InvalidRequestException: "
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(hint.Of(err), "check --start-url") {
+			t.Errorf("Login with message %q: %v (hint %q)", msg, err, hint.Of(err))
+		}
+		if msg == "" && !strings.Contains(err.Error(), "it gave no reason") {
+			t.Errorf("an empty message is not said: %v", err)
+		}
 	}
 }
 

@@ -112,6 +112,9 @@ func (m *Manager) registration(ctx context.Context, o LoginOptions) (*Registrati
 	}
 	out, err := m.NewOIDC(s.Region).RegisterClient(ctx, in)
 	if err != nil {
+		if refused := startURLRefused(err, s); refused != nil && o.Flow == FlowPKCE {
+			return nil, refused // the start URL is the issuer of a PKCE client
+		}
 		return nil, fmt.Errorf("registering a client with IAM Identity Center: %w", err)
 	}
 	r := &Registration{
@@ -165,6 +168,9 @@ func (m *Manager) deviceLogin(ctx context.Context, o LoginOptions) (*Token, erro
 			// The cached registration was revoked: forget it so the next
 			// attempt registers afresh.
 			_ = removeRegistration(registrationPath(m.Files.Dir, o.Flow, s))
+		}
+		if refused := startURLRefused(err, s); refused != nil {
+			return nil, refused
 		}
 		return nil, fmt.Errorf("starting the device authorization: %w", err)
 	}
@@ -375,4 +381,20 @@ func callbackHandler(state string, report func(code string, err error)) http.Han
 		once.Do(func() { report(code, err) })
 	})
 	return mux
+}
+
+// startURLRefused explains an InvalidRequestException, which IAM Identity
+// Center answers, often without a message, to a start URL it does not
+// know in its region; nil for other errors.
+func startURLRefused(err error, s Session) error {
+	var ir *types.InvalidRequestException
+	if !errors.As(err, &ir) {
+		return nil
+	}
+	why := ir.ErrorMessage()
+	if why == "" {
+		why = "it gave no reason"
+	}
+	return hint.New(fmt.Sprintf("IAM Identity Center in %s refused the start URL %s (InvalidRequestException: %s)", s.Region, s.StartURL, why),
+		"check --start-url (the AWS access portal URL your admin sent, e.g. https://acme.awsapps.com/start) and --region (the region of IAM Identity Center)")
 }

@@ -1,18 +1,17 @@
-package cli
+package picker
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/gatehouse-dev/gatehouse/internal/awsconfig"
 )
 
 var pickNames = []string{"management/ReadOnly", "production/ReadOnly", "production/Admin", "abccorp-prod/Admin", "sandbox/Dev"}
 
 // TestPicker drives the picker headless with the bytes a terminal sends.
 func TestPicker(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		input   string
@@ -32,21 +31,17 @@ func TestPicker(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newPicker(pickNames)
-			for _, k := range decodeKeys([]byte(tt.input)) {
-				if p.update(k) {
+			p := New(pickNames)
+			for _, k := range Decode([]byte(tt.input)) {
+				if p.Update(k) {
 					break
 				}
 			}
-			if p.chosen != tt.want {
-				t.Errorf("chosen %q, want %q", p.chosen, tt.want)
+			if p.Chosen() != tt.want {
+				t.Errorf("chosen %q, want %q", p.Chosen(), tt.want)
 			}
 			if tt.matches != nil {
-				var got []string
-				for _, i := range p.matches {
-					got = append(got, pickNames[i])
-				}
-				if diff := cmp.Diff(tt.matches, got); diff != "" {
+				if diff := cmp.Diff(tt.matches, p.Matches()); diff != "" {
 					t.Errorf("matches mismatch (-want +got)\n%s", diff)
 				}
 			}
@@ -55,25 +50,17 @@ func TestPicker(t *testing.T) {
 }
 
 func TestPickerView(t *testing.T) {
-	p := newPicker(pickNames)
-	for _, k := range decodeKeys([]byte("prod\x1b[B")) {
-		p.update(k)
+	t.Parallel()
+	p := New(pickNames)
+	for _, k := range Decode([]byte("prod\x1b[B")) {
+		p.Update(k)
 	}
-	got := p.view(4)
+	got := p.View(4)
 	want := "Profile> prod\r\n  production/ReadOnly\r\n> production/Admin\r\n  3/5 (type to filter, Enter to choose, Esc to cancel)"
 	if got != want {
 		t.Errorf("view =\n%q\nwant\n%q", got, want)
 	}
 	if strings.Count(got, "\n") != 3 {
 		t.Errorf("view has %d lines for a height of 4", strings.Count(got, "\n")+1)
-	}
-}
-
-func TestPickableProfiles(t *testing.T) {
-	f := awsconfig.Parse([]byte("[default]\nregion = x\n[sso-session s]\nsso_start_url = u\nsso_region = r\n" +
-		"[profile a]\nsso_session = s\nsso_account_id = 1\nsso_role_name = R\n[profile keys]\naws_access_key_id = AKIA\n" +
-		"[profile b]\nsource_profile = a\nrole_arn = arn:aws:iam::2:role/x\n"))
-	if diff := cmp.Diff([]string{"a", "b"}, pickableProfiles(f)); diff != "" {
-		t.Errorf("pickableProfiles mismatch (-want +got)\n%s", diff)
 	}
 }
