@@ -81,7 +81,7 @@ type HeldError struct {
 func (e *HeldError) Error() string {
 	msg := "another apply is running"
 	if e.Holder != (Holder{}) {
-		msg += ", " + e.Holder.describe(e.Now)
+		msg += ", " + e.Holder.Describe(e.Now)
 	}
 	msg += "; its lock is " + e.Where
 	if e.Remote && !e.Holder.Expires.IsZero() {
@@ -183,7 +183,7 @@ func (l *Lock) acquireRemote(ctx context.Context) error {
 			return &HeldError{Holder: cur, Where: r.Where(), Remote: true, Now: now}
 		}
 		if l.o.Notify != nil {
-			l.o.Notify(fmt.Sprintf("taking over the apply lock held %s: %s", cur.describe(now), why))
+			l.o.Notify(fmt.Sprintf("taking over the apply lock held %s: %s", cur.Describe(now), why))
 		}
 		if err := r.remove(ctx); err != nil {
 			return err
@@ -229,7 +229,7 @@ func (l *Lock) Verify(ctx context.Context) error {
 	case !found:
 		return l.fail(&LostError{Why: l.o.Remote.Where() + " was removed (by `gatehouse apply --force-unlock`?)"})
 	case cur.ID != mine.ID:
-		return l.fail(&LostError{Why: fmt.Sprintf("%s was taken over %s", l.o.Remote.Where(), cur.describe(l.o.Now()))})
+		return l.fail(&LostError{Why: fmt.Sprintf("%s was taken over %s", l.o.Remote.Where(), cur.Describe(l.o.Now()))})
 	}
 	return nil
 }

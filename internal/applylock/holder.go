@@ -75,8 +75,8 @@ func thisMachine() string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// describe writes a holder for people: who, from where, since when.
-func (h Holder) describe(now time.Time) string {
+// Describe writes a holder for people: since when, from where, who.
+func (h Holder) Describe(now time.Time) string {
 	var b strings.Builder
 	if !h.Since.IsZero() {
 		fmt.Fprintf(&b, "since %s (%s ago)", h.Since.UTC().Format("2006-01-02 15:04:05 MST"), ago(now.Sub(h.Since)))
