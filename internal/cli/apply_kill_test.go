@@ -229,12 +229,12 @@ func TestApplyKilledWhileDeleting(t *testing.T) {
 	}
 }
 
-// TestTwoAppliesAtOnce runs an apply, stops it (SIGSTOP) once it has made
+// TestApplyTwiceAtOnce runs an apply, stops it (SIGSTOP) once it has made
 // its first change, and starts a second one: from the same machine (the
 // same lock files) and from another (its own lock files, so only the lock
 // in AWS can stop it). The second is refused, naming the first; the first,
 // resumed, ends with AWS matching the model and nothing made twice.
-func TestTwoAppliesAtOnce(t *testing.T) {
+func TestApplyTwiceAtOnce(t *testing.T) {
 	scriptMu.Lock()
 	defer scriptMu.Unlock()
 	host, err := os.Hostname()
