@@ -231,9 +231,11 @@ func TestApplyKilledWhileDeleting(t *testing.T) {
 
 // TestApplyTwiceAtOnce runs an apply, stops it (SIGSTOP) once it has made
 // its first change, and starts a second one: from the same machine (the
-// same lock files) and from another (its own lock files, so only the lock
-// in AWS can stop it). The second is refused, naming the first; the first,
-// resumed, ends with AWS matching the model and nothing made twice.
+// same lock files), from another (its own lock files, so only the lock in
+// AWS can stop it), and from another with a plan saved before the first
+// began (the lock is taken before the plan's freshness check). The second
+// is refused, naming the first; the first, resumed, ends with AWS matching
+// the model and nothing made twice.
 func TestApplyTwiceAtOnce(t *testing.T) {
 	scriptMu.Lock()
 	defer scriptMu.Unlock()
@@ -241,16 +243,26 @@ func TestApplyTwiceAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range []struct{ name, home, where string }{
-		{"same-machine", "home", "its lock is the lock file "},
-		{"other-machine", "elsewhere", "its lock is the IAM role /gatehouse/gatehouse-apply-lock-ssoins-"},
+	for _, tt := range []struct {
+		name, home, where string
+		saved             bool // the second applies a plan saved before the first started
+	}{
+		{"same-machine", "home", "its lock is the lock file ", false},
+		{"other-machine", "elsewhere", "its lock is the IAM role /gatehouse/gatehouse-apply-lock-ssoins-", false},
+		{"saved-plan", "elsewhere", "its lock is the IAM role /gatehouse/gatehouse-apply-lock-ssoins-", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newKillWorld(t)
+			second := []string{"apply", "-f", w.file, "--auto-approve"}
+			if tt.saved {
+				saved := filepath.Join(w.dir, "saved.plan")
+				w.run(t, w.env, 0, "plan", "-f", w.file, "-out", saved)
+				second = []string{"apply", saved}
+			}
 			first := startApply(t, w.bin, w.env, "apply", "-f", w.file, "--auto-approve")
 			first.waitChanges(t, 1)
 			first.signal(t, syscall.SIGSTOP)
-			out := w.run(t, w.envFor(sharedFront(t).URL(), tt.home), 1, "apply", "-f", w.file, "--auto-approve")
+			out := w.run(t, w.envFor(sharedFront(t).URL(), tt.home), 1, second...)
 			for _, want := range []string{"gatehouse: another apply is running, since ", fmt.Sprintf("from host %s (pid %d)", host, first.cmd.Process.Pid), tt.where, "hint: wait for that apply to end"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("the second apply's output lacks %q:\n%s", want, out)
