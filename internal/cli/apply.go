@@ -43,8 +43,9 @@ confirmation on a terminal; --auto-approve skips the question (for CI). When std
 not a terminal and --auto-approve is not given, apply refuses to change anything.
 
 With PLANFILE (saved by 'gatehouse plan -out PLANFILE') it applies exactly that plan,
-without asking: it re-reads Identity Center first and refuses the plan if anything
-changed since it was made.
+without asking: it refuses a plan file edited after it was saved (its digest no longer
+matches), re-reads Identity Center and refuses the plan if anything changed since it
+was made.
 
 Changes run in dependency order: users and groups, memberships, permission sets and
 their policies, provisioning of changed permission sets to the accounts that are out
