@@ -117,7 +117,7 @@ func assign(acct, ps, group string) state.Assignment {
 // bigPlan creates 3 permission sets and 30 groups, each group assigned every
 // set in 4 accounts (360 assignments), provisions a changed set to 20
 // accounts, and deletes 40 old assignments.
-func bigPlan(t *testing.T) (*plan.Plan, *state.State) {
+func bigPlan(t testing.TB) (*plan.Plan, *state.State) {
 	t.Helper()
 	desired, live := state.New(), state.New()
 	for _, ps := range []string{"A", "B", "C"} {

@@ -62,7 +62,7 @@ func stateRole(acct, name, doc string, managed bool) state.Role {
 // tightened roles (Access trusts Identity trusts Root by exact ARN), a hop
 // permission set and its assignment; and removes an old hop (assignment,
 // set, role in the client account) and an old SAML provider.
-func crossPlan(t *testing.T) (*plan.Plan, *state.State) {
+func crossPlan(t testing.TB) (*plan.Plan, *state.State) {
 	t.Helper()
 	desired, live := state.New(), state.New()
 	desired.SAMLProviders["p"] = state.SAMLProvider{AccountID: clientAcct, Name: "IC", MetadataDocument: "<x/>"}

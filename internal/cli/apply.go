@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse-dev/gatehouse/internal/apply"
+	"github.com/gatehouse-dev/gatehouse/internal/applylock"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/model"
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/plan"
 	"github.com/gatehouse-dev/gatehouse/internal/render"
@@ -23,13 +26,15 @@ type applyOptions struct {
 	planFile    string
 	autoApprove bool
 	prune       bool
+	lock        bool
+	forceUnlock bool
 	aws         awsOptions
 }
 
 func newApplyCmd(d Deps) *cobra.Command {
 	var opts applyOptions
 	cmd := &cobra.Command{
-		Use:   "apply [PLANFILE] [-f FILE] [--auto-approve] [--prune]",
+		Use:   "apply [PLANFILE] [-f FILE] [--auto-approve] [--prune] [--lock=false] [--force-unlock]",
 		Short: "Make Identity Center and IAM roles match the model",
 		Long: `Apply makes IAM Identity Center match the access model.
 
@@ -38,8 +43,9 @@ confirmation on a terminal; --auto-approve skips the question (for CI). When std
 not a terminal and --auto-approve is not given, apply refuses to change anything.
 
 With PLANFILE (saved by 'gatehouse plan -out PLANFILE') it applies exactly that plan,
-without asking: it re-reads Identity Center first and refuses the plan if anything
-changed since it was made.
+without asking: it refuses a plan file edited after it was saved (its digest no longer
+matches), re-reads Identity Center and refuses the plan if anything changed since it
+was made.
 
 Changes run in dependency order: users and groups, memberships, permission sets and
 their policies, provisioning of changed permission sets to the accounts that are out
@@ -60,6 +66,17 @@ with a summary. An interrupted apply (Ctrl-C, a crash, a lost connection) leaves
 nothing half-done that the next 'gatehouse apply' does not finish, and never creates
 anything twice.
 
+Only one apply runs at a time on an Identity Center instance: apply takes a lock
+before it reads AWS and holds it until it ends. The lock is a file on this machine
+(released by the OS when the process ends, however it ends) and an IAM role named
+gatehouse-apply-lock-<instance> in the account of the credentials, renewed while the
+apply runs and deleted at its end. Another apply meanwhile is refused, naming the
+holder, since when and from where. A lock left by a killed apply never blocks the
+next one: a holder whose process is gone from this machine is taken over, and one
+on another machine lapses 5 minutes after its last renewal; --force-unlock removes
+it at once. --lock=false takes the file lock only (no IAM permission needed), so
+an apply from another machine could run at the same time.
+
 --prune also deletes unmanaged objects (not in the model and not created by
 gatehouse); they are listed before the question.`,
 		Example: `  # plan, review, confirm
@@ -70,7 +87,10 @@ gatehouse); they are listed before the question.`,
 
   # apply a reviewed plan; refused if Identity Center changed since
   gatehouse plan -out tonight.plan
-  gatehouse apply tonight.plan`,
+  gatehouse apply tonight.plan
+
+  # remove the lock of an apply that died on a machine that is gone
+  gatehouse apply --force-unlock`,
 		GroupID:            "admin",
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -80,6 +100,9 @@ gatehouse); they are listed before the question.`,
 			if cmd.Flags().NArg() == 1 {
 				opts.planFile = cmd.Flags().Arg(0)
 				for _, f := range []string{"file", "prune"} {
+					if f == "file" && opts.forceUnlock {
+						continue
+					}
 					if cmd.Flags().Changed(f) {
 						return usageError{fmt.Errorf("--%s cannot be used with a saved plan: it is decided when the plan is made (gatehouse plan --%s ... -out PLANFILE)", f, f)}
 					}
@@ -91,11 +114,16 @@ gatehouse); they are listed before the question.`,
 	addFileFlag(cmd, &opts.file)
 	cmd.Flags().BoolVar(&opts.autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	cmd.Flags().BoolVar(&opts.prune, "prune", false, "also delete unmanaged objects (listed before the question)")
+	cmd.Flags().BoolVar(&opts.lock, "lock", true, "take the apply lock in AWS too (an IAM role); false: only the lock of this machine")
+	cmd.Flags().BoolVar(&opts.forceUnlock, "force-unlock", false, "remove the apply lock in AWS of an apply that is dead, then exit (applies nothing)")
 	addAWSFlags(cmd, &opts.aws)
 	return cmd
 }
 
 func runApply(ctx context.Context, d Deps, opts applyOptions) error {
+	if opts.forceUnlock {
+		return forceUnlock(ctx, d, opts)
+	}
 	if opts.planFile != "" {
 		return applySaved(ctx, d, opts)
 	}
@@ -103,10 +131,22 @@ func runApply(ctx context.Context, d Deps, opts applyOptions) error {
 		return hint.New("refusing to apply without confirmation: stdin is not a terminal",
 			"review the changes with `gatehouse plan`, then run `gatehouse apply --auto-approve`, or apply a saved plan: `gatehouse apply PLANFILE`")
 	}
-	pl, err := computePlan(ctx, d, opts.file, opts.aws, opts.prune)
+	m, err := model.Load(opts.file)
 	if err != nil {
 		return err
 	}
+	popts, err := pipelineOptions(ctx, d, opts.aws, m.IdentityCenter.Region)
+	if err != nil {
+		return err
+	}
+	popts.Lock = lockOptions(d, opts)
+	pl, err := pipeline.Plan(ctx, m, popts, opts.prune)
+	finishProgress(d, popts)
+	if err != nil {
+		return err
+	}
+	defer unlock(d, pl.Live)
+	noteUnreachable(d, pl.Plan.Scope.IAM)
 	p := pl.Plan
 	if err := render.Plan(d.Stdout, p, render.PlanOptions{Color: useColor(d)}); err != nil {
 		return fmt.Errorf("writing the plan: %w", err)
@@ -156,11 +196,13 @@ func applySaved(ctx context.Context, d Deps, opts applyOptions) error {
 	if err != nil {
 		return err
 	}
+	popts.Lock = lockOptions(d, opts)
 	live, err := pipeline.Reread(ctx, p, opts.planFile, popts)
 	finishProgress(d, popts)
 	if err != nil {
 		return err
 	}
+	defer unlock(d, live)
 	if p.Empty() {
 		fmt.Fprintln(d.Stderr, "The plan has no changes: nothing to apply.")
 		return afterApply(d, p)
@@ -179,6 +221,9 @@ func execute(ctx context.Context, d Deps, p *plan.Plan, live *pipeline.Live) err
 	if ctx.Err() != nil {
 		fmt.Fprintf(d.Stderr, "Interrupted after %d of %d changes; run `gatehouse apply` again to finish.\n", res.Count(apply.Done), len(res.Outcomes))
 		return ctx.Err()
+	}
+	if err := live.LockErr(); err != nil {
+		return fmt.Errorf("apply stopped after %d of %d changes: %w", res.Count(apply.Done), len(res.Outcomes), err)
 	}
 	if err := res.Err(); err != nil {
 		return err
@@ -218,4 +263,71 @@ func (p *progress) finish() {
 	if p.tty && p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
+}
+
+// lockOptions say where apply keeps this machine's lock files (gatehouse's
+// cache directory, as the engineer commands resolve it; a private
+// directory under the system's temporary one when there is no home) and
+// whether it takes the lock in AWS too.
+func lockOptions(d Deps, opts applyOptions) *pipeline.LockOptions {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("gatehouse-%d", os.Getuid()))
+	if p, err := enginePaths(d.Getenv); err == nil {
+		dir = p.State
+	}
+	if !opts.lock {
+		fmt.Fprintln(d.Stderr, "warning: --lock=false: the apply lock is taken on this machine only; an apply from another machine could run at the same time and leave duplicates")
+	}
+	return &pipeline.LockOptions{
+		Dir:      filepath.Join(dir, "locks"),
+		NoRemote: !opts.lock,
+		Notify:   func(msg string) { fmt.Fprintln(d.Stderr, "apply: "+msg) },
+	}
+}
+
+// unlock releases the apply lock, even after Ctrl-C, and says so when it
+// cannot: the lock then lapses by itself.
+func unlock(d Deps, live *pipeline.Live) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := live.Unlock(ctx); err != nil {
+		fmt.Fprintf(d.Stderr, "warning: the apply lock was not removed: %v\nhint: it lapses by itself within %s; `gatehouse apply --force-unlock` removes it now\n",
+			err, applylock.DefaultTTL)
+	}
+}
+
+// forceUnlock removes the apply lock in AWS of the model's (or the saved
+// plan's) Identity Center, whoever holds it.
+func forceUnlock(ctx context.Context, d Deps, opts applyOptions) error {
+	var region, instance, store string
+	if opts.planFile != "" {
+		data, err := os.ReadFile(opts.planFile)
+		if err != nil {
+			return fmt.Errorf("reading the plan: %w", err)
+		}
+		p, err := plan.Unmarshal(data)
+		if err != nil {
+			return err
+		}
+		region, instance, store = p.Target.Region, p.Target.InstanceARN, p.Target.IdentityStoreID
+	} else {
+		m, err := model.Load(opts.file)
+		if err != nil {
+			return err
+		}
+		region, instance, store = m.IdentityCenter.Region, m.IdentityCenter.InstanceARN, m.IdentityCenter.IdentityStoreID
+	}
+	popts, err := pipelineOptions(ctx, d, opts.aws, region)
+	if err != nil {
+		return err
+	}
+	h, found, err := pipeline.ForceUnlock(ctx, instance, store, popts)
+	if err != nil {
+		return err
+	}
+	if !found {
+		fmt.Fprintln(d.Stderr, "No apply lock was held: nothing to remove.")
+		return nil
+	}
+	fmt.Fprintf(d.Stderr, "Removed the apply lock held %s. If that apply still runs, it stops at its next heartbeat.\n", h.Describe(d.Now()))
+	return nil
 }

@@ -55,7 +55,7 @@ assignments:
 	return dir, func(stdin string, tty bool, args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
 		d := Deps{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, StdinTTY: tty, StderrTTY: tty,
-			Getenv: func(string) string { return "" }, Now: time.Now}
+			Getenv: cacheEnv(dir), Now: time.Now}
 		code := Main(context.Background(), append(args, "-f", filepath.Join(dir, "gatehouse.yaml")), d)
 		return code, out.String(), errOut.String()
 	}

@@ -87,7 +87,7 @@ func report(w io.Writer, err error) int { return exit.Report(w, "gatehouse", err
 
 // errSilent is returned by commands that have already said everything and
 // only need a non-zero exit code (see hint.WithExitCode).
-var errSilent = exit.Silent
+var errSilent = exit.ErrSilent
 
 // NewRoot builds the command tree.
 func NewRoot(d Deps) *cobra.Command {

@@ -72,9 +72,9 @@ func IsUsage(err error) bool {
 	return false
 }
 
-// Silent is returned by commands that have already said everything and
+// ErrSilent is returned by commands that have already said everything and
 // only need a non-zero exit code (wrap it with hint.WithExitCode).
-var Silent = errors.New("silent")
+var ErrSilent = errors.New("silent")
 
 // Report prints err for people on w, prefixed with prog ("gatehouse"),
 // with its hint on a line of its own, and returns the exit code it maps to:
@@ -92,7 +92,7 @@ func Report(w io.Writer, prog string, err error) int {
 	case IsUsage(err):
 		code = Usage
 	}
-	if errors.Is(err, Silent) {
+	if errors.Is(err, ErrSilent) {
 		return code
 	}
 	if !explicit && errors.Is(err, context.Canceled) {

@@ -25,7 +25,7 @@ func TestReport(t *testing.T) {
 		{"marked usage", Usagef("--output %q: use json", "yaml"), Usage, "gatehouse: --output \"yaml\": use json\nhint: see 'gatehouse --help'\n", false},
 		{"cobra unknown flag", errors.New("unknown flag: --bogus"), Usage, "gatehouse: unknown flag: --bogus\nhint: see 'gatehouse --help'\n", false},
 		{"cobra arguments", errors.New("accepts 0 arg(s), received 1"), Usage, "", false},
-		{"explicit code wins", hint.WithExitCode(Silent, Act), Act, "", true},
+		{"explicit code wins", hint.WithExitCode(ErrSilent, Act), Act, "", true},
 		{"explicit code over usage", hint.WithExitCode(Usagef("bad file"), 2), 2, "gatehouse: bad file\n", false},
 		{"interrupted", fmt.Errorf("reading: %w", context.Canceled), Interrupted, "gatehouse: interrupted\n", false},
 		{"multi-line message printed as is", errors.New("3 problems:\n  a\n  b"), Error, "3 problems:\n  a\n  b\n", false},

@@ -18,26 +18,30 @@ import (
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 
 	"github.com/gatehouse-dev/gatehouse/internal/apply"
+	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/state"
 )
 
 var _ apply.Target = (*Client)(nil)
 
-// unknown reports a write whose outcome is unknown (see call).
-
 // createChecked sends a create at most once more after an unknown outcome,
-// and only when find says the object does not exist; find also resolves a
-// "already exists" conflict to the existing object.
+// and only when find says the object does not exist; find also resolves an
+// "already exists" conflict to the existing object (adopt.go), or refuses
+// it with a *NotOursError.
 func createChecked(ctx context.Context, create func(context.Context) (string, error), find func(context.Context) (string, bool, error)) (string, error) {
 	id, err := create(ctx)
 	if err == nil {
 		return id, nil
 	}
-	if !unknown(err) && errorCode(err) != "ConflictException" {
+	if !unknown(err) && awscall.Classify(err) != awscall.Conflict {
 		return "", err
 	}
 	existing, ok, ferr := find(ctx)
+	var notOurs *NotOursError
+	if errors.As(ferr, &notOurs) {
+		return "", ferr
+	}
 	if ferr != nil {
 		return "", fmt.Errorf("%w (checking whether it exists: %v)", err, ferr)
 	}
@@ -280,7 +284,7 @@ func (c *Client) CreatePermissionSet(ctx context.Context, ps state.PermissionSet
 			}
 			return aws.ToString(out.PermissionSet.PermissionSetArn), nil
 		},
-		func(ctx context.Context) (string, bool, error) { return c.findPermissionSet(ctx, ps.Name) })
+		func(ctx context.Context) (string, bool, error) { return c.ownPermissionSet(ctx, ps.Name) })
 	if err != nil {
 		return "", err
 	}
@@ -292,7 +296,8 @@ func (c *Client) CreatePermissionSet(ctx context.Context, ps state.PermissionSet
 }
 
 // findPermissionSet looks a permission set up by name (ListPermissionSets and
-// DescribePermissionSet on each): used only to settle an unknown outcome.
+// DescribePermissionSet on each): used only to settle a create that could
+// not tell (ownPermissionSet).
 func (c *Client) findPermissionSet(ctx context.Context, name string) (string, bool, error) {
 	var arns []string
 	err := pages(func(token *string) (*string, error) {

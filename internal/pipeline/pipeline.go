@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gatehouse-dev/gatehouse/internal/apply"
+	"github.com/gatehouse-dev/gatehouse/internal/applylock"
 	"github.com/gatehouse-dev/gatehouse/internal/awscall"
 	"github.com/gatehouse-dev/gatehouse/internal/expand"
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
@@ -45,6 +46,9 @@ type Options struct {
 	Stats *awscall.Stats
 	// Progress, when set, hears about the steps of long reads.
 	Progress func(Progress)
+	// Lock, when set, makes Plan and Reread take the apply lock before
+	// they read (lock.go); Live.Unlock releases it.
+	Lock *LockOptions
 }
 
 // Progress is how far a read has come: Step is "organization", "identity
@@ -77,6 +81,9 @@ type Live struct {
 	IAM    *iamroles.Client // nil when no IAM was read
 	Scope  plan.Scope
 	Target plan.Target
+	// Lock is the apply lock the read was made under (Options.Lock).
+	Lock    *applylock.Lock
+	lockErr error
 }
 
 // Planned is a computed plan with what it was computed from.
@@ -125,7 +132,7 @@ func ReadIdentityCenter(ctx context.Context, ic *identitycenter.Client, scope id
 // Plan loads nothing: it reads the organization, expands m against it,
 // reads Identity Center and the IAM scope of the model, and computes the
 // plan. prune turns unmanaged objects into deletions.
-func Plan(ctx context.Context, m *model.Model, o Options, prune bool) (*Planned, error) {
+func Plan(ctx context.Context, m *model.Model, o Options, prune bool) (_ *Planned, err error) {
 	org, err := ReadOrganization(ctx, m, &o)
 	if err != nil {
 		return nil, err
@@ -138,6 +145,11 @@ func Plan(ctx context.Context, m *model.Model, o Options, prune bool) (*Planned,
 	if err != nil {
 		return nil, err
 	}
+	lock, err := o.lockApply(ctx, ic)
+	if err != nil {
+		return nil, err
+	}
+	defer unlockOnError(lock, &err)
 	scope := plan.Scope{IdentitySource: cmpOr(m.IdentityCenter.IdentitySource, model.IdentitySourceInternal)}
 	if scope.IdentitySource == model.IdentitySourceInternal {
 		for name := range desired.Groups {
@@ -174,7 +186,7 @@ func Plan(ctx context.Context, m *model.Model, o Options, prune bool) (*Planned,
 	return &Planned{
 		Model:   m,
 		Desired: desired,
-		Live:    &Live{Org: org, State: live, IC: ic, IAM: roles, Scope: scope, Target: target},
+		Live:    &Live{Org: org, State: live, IC: ic, IAM: roles, Scope: scope, Target: target, Lock: lock},
 		Plan:    p,
 	}, nil
 }
@@ -194,7 +206,7 @@ func (e *StaleError) Hint() string {
 // Reread reads again exactly what the saved plan p (from file) read and
 // returns it, or a *StaleError when its fingerprint differs: applying a plan
 // to a state it was not computed from could undo someone else's change.
-func Reread(ctx context.Context, p *plan.Plan, file string, o Options) (*Live, error) {
+func Reread(ctx context.Context, p *plan.Plan, file string, o Options) (_ *Live, err error) {
 	if len(p.Scope.Unread) > 0 {
 		return nil, hint.New(fmt.Sprintf("the plan was made without reading [%s] of its permission sets", strings.Join(p.Scope.Unread, ", ")),
 			"make a new plan with this gatehouse (gatehouse plan -out FILE) and apply that")
@@ -203,6 +215,11 @@ func Reread(ctx context.Context, p *plan.Plan, file string, o Options) (*Live, e
 	if err != nil {
 		return nil, err
 	}
+	lock, err := o.lockApply(ctx, ic)
+	if err != nil {
+		return nil, err
+	}
+	defer unlockOnError(lock, &err)
 	live, err := ReadIdentityCenter(ctx, ic, identitycenter.ReadScope{MembershipGroups: p.Scope.MembershipGroups}, &o)
 	if err != nil {
 		return nil, err
@@ -216,12 +233,15 @@ func Reread(ctx context.Context, p *plan.Plan, file string, o Options) (*Live, e
 	if plan.Fingerprint(live) != p.Fingerprint {
 		return nil, &StaleError{File: file}
 	}
-	return &Live{State: live, IC: ic, IAM: roles, Scope: p.Scope, Target: p.Target}, nil
+	return &Live{State: live, IC: ic, IAM: roles, Scope: p.Scope, Target: p.Target, Lock: lock}, nil
 }
 
 // Apply executes p against what live read, reporting each change to
-// progress (which may be nil).
+// progress (which may be nil). Under an apply lock it first checks that
+// the lock is still held and stops when it is lost (Live.LockErr says so).
 func Apply(ctx context.Context, p *plan.Plan, live *Live, progress func(apply.Event)) apply.Result {
+	ctx, stop := live.guard(ctx)
+	defer stop()
 	opts := apply.Options{Progress: progress}
 	if live.IAM != nil {
 		opts.Roles = live.IAM

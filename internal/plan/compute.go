@@ -68,6 +68,7 @@ func Compute(desired, live *state.State, opts Options) (*Plan, error) {
 		Target:        opts.Target,
 		Scope:         opts.Scope,
 		Fingerprint:   Fingerprint(live),
+		ModelDigest:   Fingerprint(desired),
 		Prune:         opts.Prune,
 		Changes:       c.changes,
 		Unmanaged:     c.unmanaged,

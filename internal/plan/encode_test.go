@@ -49,6 +49,10 @@ func TestUnmarshalRejects(t *testing.T) {
 		{"create without after", strings.Replace(valid, "%s", `{"address":"user/a","kind":"user","action":"create","user":{"before":{"user_name":"a","display_name":"a","given_name":"a","family_name":"a"}}}`, 1), "without an after side"},
 		{"delete without before", strings.Replace(valid, "%s", `{"address":"user/a","kind":"user","action":"delete","user":{"after":{"user_name":"a","display_name":"a","given_name":"a","family_name":"a"}}}`, 1), "without a before side"},
 		{"update with one side", strings.Replace(valid, "%s", `{"address":"user/a","kind":"user","action":"update","user":{"after":{"user_name":"a","display_name":"a","given_name":"a","family_name":"a"}}}`, 1), "needs both sides"},
+		{"provision deleted", strings.Replace(valid, "%s", `{"address":"provision/a/1","kind":"provision","action":"delete","provision":{"before":{"permission_set":"a","account_id":"1"}}}`, 1), "a provision change cannot be a delete"},
+		{"membership updated", strings.Replace(valid, "%s", `{"address":"membership/g/u","kind":"membership","action":"update","membership":{"before":{"group":"g","user":"u"},"after":{"group":"g","user":"u"}}}`, 1), "a membership change cannot be an update"},
+		{"assignment replaced", strings.Replace(valid, "%s", `{"address":"assignment/1/a/user:u","kind":"assignment","action":"replace","assignment":{"before":{"account_id":"1","permission_set":"a","principal_type":"USER","principal_name":"u"},"after":{"account_id":"1","permission_set":"a","principal_type":"USER","principal_name":"u"}}}`, 1), "cannot be a replace"},
+		{"two documents", strings.Replace(valid, "%s", "", 1) + "{}", "more than one JSON document"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,8 +62,8 @@ func TestUnmarshalRejects(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Unmarshal([]byte(strings.Replace(valid, "%s", "", 1))); err != nil {
-		t.Errorf("Unmarshal(valid empty plan) = %v", err)
+	if _, _, err := decode([]byte(strings.Replace(valid, "%s", "", 1))); err != nil {
+		t.Errorf("decode(valid empty plan) = %v", err)
 	}
 }
 

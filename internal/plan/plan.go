@@ -186,7 +186,10 @@ type Plan struct {
 	Scope         Scope  `json:"scope"`
 	// Fingerprint identifies the live state the plan was computed from; a
 	// saved plan is refused when the live state's fingerprint differs.
-	Fingerprint string      `json:"live_fingerprint"`
+	Fingerprint string `json:"live_fingerprint"`
+	// ModelDigest identifies the desired state the model expanded to (the
+	// SHA-256 of its canonical JSON, as Fingerprint is for the live state).
+	ModelDigest string      `json:"model_digest,omitempty"`
 	Prune       bool        `json:"prune,omitempty"`
 	Changes     []Change    `json:"changes"`
 	Unmanaged   []Unmanaged `json:"unmanaged"`
