@@ -127,13 +127,15 @@ func runApply(ctx context.Context, d Deps, opts applyOptions) error {
 	if opts.planFile != "" {
 		return applySaved(ctx, d, opts)
 	}
-	if !opts.autoApprove && !d.StdinTTY {
-		return hint.New("refusing to apply without confirmation: stdin is not a terminal",
-			"review the changes with `gatehouse plan`, then run `gatehouse apply --auto-approve`, or apply a saved plan: `gatehouse apply PLANFILE`")
-	}
+	// The model first: a missing or broken file is the problem to report,
+	// whoever would be asked to confirm.
 	m, err := model.Load(opts.file)
 	if err != nil {
 		return err
+	}
+	if !opts.autoApprove && !d.StdinTTY {
+		return hint.New("refusing to apply without confirmation: stdin is not a terminal",
+			"review the changes with `gatehouse plan`, then run `gatehouse apply --auto-approve`, or apply a saved plan: `gatehouse apply PLANFILE`")
 	}
 	popts, err := pipelineOptions(ctx, d, opts.aws, m.IdentityCenter.Region)
 	if err != nil {

@@ -2,8 +2,10 @@ package model
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/gatehouse-dev/gatehouse/internal/hint"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/suggest"
 )
@@ -25,6 +28,10 @@ import (
 // more, to tell a file that is too large), and never writes anything.
 func Load(path string) (*Model, error) {
 	data, err := readModel(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, hint.Wrap(fmt.Errorf("reading access model: %w", err),
+			"name the model with -f FILE, or write one (docs/access-model.md; `gatehouse import -o gatehouse.yaml` starts from what Identity Center holds)")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading access model: %w", err)
 	}
