@@ -132,16 +132,13 @@ login() {
   sed 's/^/    | /' "$work/login.log" >&2
 }
 
-# approve retries until the login has started its device authorization.
+# approve waits until the login has started its device authorization, then
+# approves it.
 approve() {
-  for _ in $(seq 1 100); do
-    if "$sb" approve --user "$user" 2>/dev/null; then
-      note "approved: gatehouse-sandbox approve --user $user  (POST $sandbox_url/sandbox/approve)"
-      return
-    fi
-    sleep 0.2
-  done
-  fail "no device authorization appeared within 20 s"
+  if ! "$sb" approve --user "$user" --wait 20s; then
+    fail "the sign-in of $user could not be approved"
+  fi
+  note "approved: gatehouse-sandbox approve --user $user --wait 20s  (POST $sandbox_url/sandbox/approve)"
 }
 
 list_access() {

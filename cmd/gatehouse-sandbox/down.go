@@ -169,6 +169,7 @@ type approveOptions struct {
 	dirOptions
 	user string
 	url  string
+	wait time.Duration
 }
 
 func newApproveCmd(io streams) *cobra.Command {
@@ -177,10 +178,18 @@ func newApproveCmd(io streams) *cobra.Command {
 		Use:   "approve [USER_CODE] --user NAME",
 		Short: "Approve a pending device sign-in as an Identity Store user",
 		Long: `Approve a pending device sign-in (what the browser page does) as an Identity Store
-user. Without USER_CODE it approves the only pending sign-in. It uses the scripts
-API of the sandbox: POST /sandbox/approve.`,
+user. Without USER_CODE it approves the only pending sign-in. With --wait it first
+waits, up to that long, until a sign-in is pending (the one named, or any): a
+script can start a login in the background and approve it without a race. It uses
+the scripts API of the sandbox: GET /sandbox/device-authorizations and POST
+/sandbox/approve.`,
 		Example: `  gatehouse-sandbox approve BCDF-GHJK --user alice
-  gatehouse login & sleep 1; gatehouse-sandbox approve --user alice; wait`,
+
+  # a login in a script, approved as the user dave
+  gatehouse login --start-url "$GATEHOUSE_SANDBOX_START_URL" --region "$AWS_REGION" \
+      --use-device-code --no-browser &
+  gatehouse-sandbox approve --user dave --wait 30s
+  wait`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(o.output); err != nil {
@@ -200,6 +209,7 @@ API of the sandbox: POST /sandbox/approve.`,
 	outputFlag(cmd, &o.output)
 	cmd.Flags().StringVarP(&o.user, "user", "u", "", "Identity Store user name to sign in as")
 	cmd.Flags().StringVar(&o.url, "url", "", "sandbox URL (default: the running sandbox's)")
+	cmd.Flags().DurationVar(&o.wait, "wait", 0, "wait up to this long (e.g. 30s) for the sign-in to be pending")
 	return cmd
 }
 
@@ -211,6 +221,11 @@ func runApprove(ctx context.Context, io streams, o approveOptions, code string) 
 			return err
 		}
 		url = st.URL
+	}
+	if o.wait > 0 {
+		if err := waitPending(ctx, url, code, o.wait); err != nil {
+			return err
+		}
 	}
 	body, _ := json.Marshal(map[string]string{"userCode": code, "userName": o.user})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(url, "/")+"/sandbox/approve", strings.NewReader(string(body)))
@@ -244,4 +259,62 @@ func runApprove(ctx context.Context, io streams, o approveOptions, code string) 
 	}
 	fmt.Fprintf(io.errw, "approved %s for %s\n", out.UserCode, out.UserName)
 	return nil
+}
+
+// waitPending polls the sandbox's pending device sign-ins until the one
+// with userCode (any one, if userCode is empty) is there, or wait has gone
+// by.
+func waitPending(ctx context.Context, url, userCode string, wait time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	want := strings.ToUpper(strings.ReplaceAll(userCode, "-", ""))
+	for {
+		pending, err := pendingCodes(ctx, url)
+		if err != nil && ctx.Err() == nil {
+			return err
+		}
+		for _, c := range pending {
+			if want == "" || strings.ToUpper(strings.ReplaceAll(c, "-", "")) == want {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			what := "no device sign-in became pending"
+			if userCode != "" {
+				what = "the sign-in " + userCode + " did not become pending"
+			}
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return hint.New(fmt.Sprintf("approving: %s within %s", what, wait), "start the login first (gatehouse login --use-device-code), or wait longer")
+			}
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// pendingCodes lists the user codes of the sign-ins waiting for approval.
+func pendingCodes(ctx context.Context, url string) ([]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(url, "/")+"/sandbox/device-authorizations", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, hint.Wrap(fmt.Errorf("listing pending sign-ins: %w", err), "is the sandbox running? gatehouse-sandbox status")
+	}
+	defer resp.Body.Close()
+	var out struct {
+		DeviceAuthorizations []struct {
+			UserCode string `json:"userCode"`
+		} `json:"deviceAuthorizations"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("listing pending sign-ins: the sandbox answered HTTP %d (%v)", resp.StatusCode, err)
+	}
+	codes := make([]string, len(out.DeviceAuthorizations))
+	for i, a := range out.DeviceAuthorizations {
+		codes[i] = a.UserCode
+	}
+	return codes, nil
 }

@@ -118,6 +118,9 @@ func TestUpEnvApproveDown(t *testing.T) {
 	if _, stderr, err := sh("approve", "--user", "alice"); err == nil || !strings.Contains(stderr, "no device authorization is pending") {
 		t.Errorf("approve with nothing pending: %v, %s", err, stderr)
 	}
+	if _, stderr, err := sh("approve", "--user", "alice", "--wait", "300ms"); err == nil || !strings.Contains(stderr, "no device sign-in became pending within 300ms") {
+		t.Errorf("approve --wait with nothing pending: %v, %s", err, stderr)
+	}
 
 	if _, stderr, err := sh("down"); err != nil {
 		t.Fatalf("down: %v\n%s", err, stderr)
