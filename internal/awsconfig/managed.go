@@ -27,7 +27,7 @@ func isEndMarker(trimmed string) bool   { return strings.HasPrefix(trimmed, EndM
 // an end without a begin, or a second block is an error that names the line.
 func block(data []byte) (start, end int, found bool, err error) {
 	start, end = -1, -1
-	lineNo := 0
+	lineNo, beginLine := 0, 0
 	for off := 0; off < len(data); {
 		lineNo++
 		next := len(data)
@@ -40,7 +40,7 @@ func block(data []byte) (start, end int, found bool, err error) {
 			if start >= 0 {
 				return 0, 0, false, markerError(lineNo, "a second gatehouse managed block begins here")
 			}
-			start = off
+			start, beginLine = off, lineNo
 		case isEndMarker(trimmed):
 			if start < 0 {
 				return 0, 0, false, markerError(lineNo, "the end of gatehouse's managed block has no beginning")
@@ -56,17 +56,13 @@ func block(data []byte) (start, end int, found bool, err error) {
 	case start < 0:
 		return 0, 0, false, nil
 	case end < 0:
-		return 0, 0, false, markerError(0, "gatehouse's managed block has a beginning but no end")
+		return 0, 0, false, markerError(beginLine, "gatehouse's managed block begins here but has no end")
 	}
 	return start, end, true, nil
 }
 
 func markerError(line int, what string) error {
-	where := ""
-	if line > 0 {
-		where = fmt.Sprintf("line %d: ", line)
-	}
-	return hint.New(where+what,
+	return hint.New(fmt.Sprintf("line %d: %s", line, what),
 		fmt.Sprintf("restore the markers (%q ... %q) or delete the block and its markers, then run the command again", BeginMarker, EndMarker))
 }
 

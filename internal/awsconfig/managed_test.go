@@ -53,7 +53,7 @@ func TestReplaceManaged(t *testing.T) {
 
 func TestReplaceManagedBadMarkers(t *testing.T) {
 	tests := []struct{ name, in, wantErr string }{
-		{"begin without end", "x\n" + beginLine + "\n[profile a]\n", "has a beginning but no end"},
+		{"begin without end", "x\n" + beginLine + "\n[profile a]\n", "line 2: gatehouse's managed block begins here but has no end"},
 		{"end without begin", "x\n" + endLine + "\n", "line 2: the end of gatehouse's managed block has no beginning"},
 		{"two blocks", beginLine + "\n" + endLine + "\n" + beginLine + "\n" + endLine + "\n", "line 3: a second gatehouse managed block begins here"},
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -146,6 +147,18 @@ func TestEngineerEndToEnd(t *testing.T) {
 		r = w.run(t, "profiles", "-f", w.model)
 		if r.code == 0 || !strings.Contains(r.stderr, "already has profile production/ReadOnly outside") {
 			t.Errorf("collision not refused: %d %s", r.code, r.stderr)
+		}
+		// A begin marker without its end: refused, naming the file and the
+		// line of the marker, and the file is left as it was.
+		broken := strings.Replace(got, awsconfig.EndMarker, "# end removed by hand", 1)
+		writeFile(t, w.config, broken)
+		r = w.run(t, "profiles", "-f", w.model)
+		line := strings.Count(broken[:strings.Index(broken, awsconfig.BeginMarker)], "\n") + 1
+		if want := fmt.Sprintf("%s: line %d: gatehouse's managed block begins here but has no end", w.config, line); r.code == 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("broken markers: exit %d, stderr %s; want %q", r.code, r.stderr, want)
+		}
+		if readFile(t, w.config) != broken {
+			t.Error("a refused profiles run changed the config file")
 		}
 		writeFile(t, w.config, got)
 	})

@@ -124,7 +124,11 @@ func runProfiles(ctx context.Context, d Deps, opts profilesOptions) error {
 		if err != nil {
 			return nil, err
 		}
-		return awsconfig.ReplaceManaged(cur, body)
+		next, err := awsconfig.ReplaceManaged(cur, body)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e.paths.Config, err) // "config: line 12: ..."
+		}
+		return next, nil
 	}
 
 	if opts.dryRun {
