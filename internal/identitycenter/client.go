@@ -31,8 +31,10 @@ import (
 type Options struct {
 	// Rate is Identity Center calls per second, shared by every call to the
 	// instance; default 18 (AWS allows 20: the rest is left for polls of
-	// other tools and for timing jitter). Burst defaults to 1, so that no
-	// one-second window sees more than Rate+1 calls.
+	// other tools and for timing jitter). Burst defaults to 2, so that no
+	// one-second window sees more than Rate+2 calls, while two calls that
+	// come together (a status poll that frees a creation slot and the next
+	// create) need not wait for each other.
 	Rate  rate.Limit
 	Burst int
 	// StoreRate is Identity Store calls per second; default 18.
@@ -59,7 +61,7 @@ func (o Options) withDefaults() Options {
 		o.Rate = 18
 	}
 	if o.Burst <= 0 {
-		o.Burst = 1
+		o.Burst = 2
 	}
 	if o.StoreRate == 0 {
 		o.StoreRate = 18

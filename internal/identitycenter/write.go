@@ -592,9 +592,9 @@ func (c *Client) assignmentExists(ctx context.Context, a apply.AssignmentRef) (b
 // time between its end and the poll that sees it is lost for the whole
 // apply. The first poll therefore comes when such operations usually end
 // (the estimate of its kind, see observe); a poll that comes too early is
-// followed by one a tenth of that estimate later, then less and less
+// followed by one a twentieth of that estimate later, then less and less
 // often. Most operations cost one or two polls and are seen done within a
-// tenth of their duration.
+// twentieth of their duration.
 func (c *Client) wait(ctx context.Context, kind, what string, status ssotypes.StatusValues, reason *string, poll func(context.Context) (ssotypes.StatusValues, *string, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.PollTimeout)
 	defer cancel()
@@ -602,11 +602,12 @@ func (c *Client) wait(ctx context.Context, kind, what string, status ssotypes.St
 	typical := c.firstPoll(kind)
 	delay := typical
 	polls := 0
+	var running time.Duration // when a poll last saw it running
 	for {
 		switch status {
 		case ssotypes.StatusValuesSucceeded:
 			if polls > 0 {
-				c.observe(kind, time.Since(start), polls == 1)
+				c.observe(kind, running, time.Since(start))
 			}
 			return nil
 		case ssotypes.StatusValuesFailed:
@@ -616,6 +617,9 @@ func (c *Client) wait(ctx context.Context, kind, what string, status ssotypes.St
 			}
 			return fmt.Errorf("%s: AWS reports FAILED: %s", what, r)
 		}
+		if polls > 0 {
+			running = time.Since(start)
+		}
 		if err := sleep(ctx, delay); err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
 				return fmt.Errorf("%s: still %s after %s", what, status, c.opts.PollTimeout)
@@ -623,7 +627,7 @@ func (c *Client) wait(ctx context.Context, kind, what string, status ssotypes.St
 			return err
 		}
 		if polls == 0 {
-			delay = max(typical/10, minPollDelay)
+			delay = max(typical/20, minPollDelay)
 		} else {
 			delay = min(delay*3/2, c.opts.PollMaxDelay)
 		}
@@ -651,19 +655,22 @@ func (c *Client) firstPoll(kind string) time.Duration {
 }
 
 // observe updates the estimated duration of a kind of operation from one
-// seen done d after it started. Seen done at the first poll, it may have
+// seen running at running (0: never, the first poll saw it done) and done
+// at done, both from its start. Seen done at the first poll, it may have
 // ended some time before: aim a little earlier next time, and so keep
-// finding where the operations end. Seen done only at a later poll, it
-// ended between the last two polls, just before d: aim at d.
-func (c *Client) observe(kind string, d time.Duration, firstPoll bool) {
+// finding where the operations end. Seen running, then done, it ended
+// between the two polls: aim between them.
+func (c *Client) observe(kind string, running, done time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	prev, ok := c.typical[kind]
 	switch {
-	case !ok || !firstPoll:
-		c.typical[kind] = d
+	case !ok:
+		c.typical[kind] = done
+	case running > 0:
+		c.typical[kind] = running + (done-running)/2
 	default:
-		c.typical[kind] = prev * 99 / 100
+		c.typical[kind] = prev * 199 / 200
 	}
 }
 
