@@ -13,10 +13,10 @@ import (
 // Limiter paces calls to one service and adapts to what the service
 // answers. Spacing calls evenly at the client does not keep AWS's windows
 // under a quota once CPU load or the network adds jitter: two calls spaced
-// 50 ms apart can arrive 10 ms apart. So once a service has throttled, a
-// limiter without burst keeps calls one interval apart as they go, not
-// only as they were scheduled (a caller that woke late pushes the next one
-// back), and a throttled call lowers the rate
+// 50 ms apart can arrive 10 ms apart. So once a service has throttled, the
+// limiter gives up its burst and keeps calls one interval apart as they
+// go, not only as they were scheduled (a caller that woke late pushes the
+// next one back), and a throttled call lowers the rate
 // by a tenth (at most once a second, never below half the configured
 // rate) and the limiter remembers the rate that was throttled, its
 // ceiling. Each successful call then raises the rate: quickly (half a
@@ -34,8 +34,7 @@ type Limiter struct {
 	mu      sync.Mutex
 	last    time.Time  // when the rate was last cut
 	ceiling rate.Limit // the rate last throttled; 0 before any throttle
-	spaced  bool       // burst 1: calls leave at least one interval apart
-	lastGo  time.Time  // when the last call went (spaced limiters), or was due to if nearly on time
+	lastGo  time.Time  // when the last call went (once throttled), or was due to if nearly on time
 }
 
 // Adaptation steps, as fractions of the configured rate or of the ceiling.
@@ -50,7 +49,7 @@ const (
 // NewLimiter returns a limiter allowing rps calls per second with the
 // given burst.
 func NewLimiter(rps float64, burst int) *Limiter {
-	return &Limiter{lim: rate.NewLimiter(rate.Limit(rps), max(burst, 1)), max: rate.Limit(rps), now: time.Now, spaced: burst <= 1}
+	return &Limiter{lim: rate.NewLimiter(rate.Limit(rps), max(burst, 1)), max: rate.Limit(rps), now: time.Now}
 }
 
 // Wait blocks until a call may go, or the context ends. A nil Limiter lets
@@ -60,7 +59,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 	l.mu.Lock()
-	strict := l.spaced && l.ceiling > 0
+	strict := l.ceiling > 0
 	l.mu.Unlock()
 	if !strict {
 		return l.lim.Wait(ctx)
@@ -74,7 +73,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	return l.space(ctx, due)
 }
 
-// space lets a call of a limiter without burst go at its due time, but
+// space lets a call of a limiter whose service throttled go at its due time, but
 // not within one interval of the previous call as that one really went:
 // on a loaded machine a caller's timer can fire tens of milliseconds late,
 // and the token bucket would let the next caller go on time, right behind

@@ -88,8 +88,26 @@ func TestLimiterSpacesCallsAsTheyLeave(t *testing.T) {
 	if waited := time.Since(start); waited < 45*time.Millisecond {
 		t.Errorf("a call right behind another went after %s, want about 50 ms (one interval at 20 calls/s)", waited)
 	}
-	if !NewLimiter(20, 10).lastGo.IsZero() || NewLimiter(20, 10).spaced {
-		t.Error("a limiter with a burst spaces its calls")
+	// A limiter with a burst lets two calls go together until its service
+	// throttles; then it gives up the burst and spaces them too.
+	burst := NewLimiter(20, 2)
+	for range 2 {
+		if err := burst.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !burst.lastGo.IsZero() {
+		t.Error("a limiter with a burst spaced its calls before any throttle")
+	}
+	burst.Throttled()
+	burst.lim.SetLimit(20)
+	burst.lastGo = time.Now()
+	start = time.Now()
+	if err := burst.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 45*time.Millisecond {
+		t.Errorf("after a throttle, a limiter with a burst let a call go %s behind another, want about 50 ms", waited)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
