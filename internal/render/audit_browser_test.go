@@ -1,218 +1,22 @@
 package render
 
-// The report page in a real browser: headless Chromium driven over the
-// WebDriver protocol by chromedriver (Debian's chromium and chromium-driver,
-// installed by scripts/setup.sh), with no Go dependency. The same approach
-// as the sign-in page tests of internal/sandbox, reduced to what the page
-// needs.
+// The report page in a real browser: headless Chromium, driven by
+// internal/browsertest.
 
 import (
 	"bytes"
-	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/browsertest"
 )
-
-// chromium is a WebDriver session in headless Chromium.
-type chromium struct {
-	tb      testing.TB
-	base    string // chromedriver URL + /session/<id>
-	elemKey string
-	waiting string // the condition waitFor awaits, for the error message
-}
-
-// newChromium starts chromedriver on a free loopback port and a headless
-// Chromium session with a fresh profile, its window width x height; both
-// stop when the test ends.
-func newChromium(tb testing.TB, width, height int) *chromium {
-	tb.Helper()
-	driver, err := exec.LookPath("chromedriver")
-	if err != nil {
-		tb.Fatalf("chromedriver is not on PATH (%v); run scripts/setup.sh (Debian: apt-get install chromium chromium-driver)", err)
-	}
-	binary, err := exec.LookPath("chromium")
-	if err != nil {
-		tb.Fatalf("chromium is not on PATH (%v); run scripts/setup.sh", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(driver, "--port="+strconv.Itoa(port), "--allowed-ips=127.0.0.1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("starting chromedriver: %v", err)
-	}
-	tb.Cleanup(func() {
-		// The driver's process group holds the browsers it started.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-	})
-	root := "http://127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(root + "/status")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("chromedriver did not answer on %s within 60s: %v", root, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	c := &chromium{tb: tb, base: root, elemKey: "element-6066-11e4-a52e-4f735466cecf"}
-	var sess struct {
-		SessionID string `json:"sessionId"`
-	}
-	c.call(http.MethodPost, "/session", map[string]any{"capabilities": map[string]any{"alwaysMatch": map[string]any{
-		"browserName": "chrome",
-		"goog:chromeOptions": map[string]any{
-			"binary": binary,
-			"args": []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-				"--disable-background-networking", "--disable-component-update", "--disable-sync",
-				"--window-size=" + strconv.Itoa(width) + "," + strconv.Itoa(height), "--user-data-dir=" + tb.TempDir()},
-		},
-	}}}, &sess)
-	if sess.SessionID == "" {
-		tb.Fatal("chromedriver returned no session id")
-	}
-	c.base = root + "/session/" + sess.SessionID
-	tb.Cleanup(func() { c.call(http.MethodDelete, "", nil, nil) })
-	c.call(http.MethodPost, "/timeouts", map[string]int{"implicit": 15000, "pageLoad": 60000, "script": 60000}, nil)
-	return c
-}
-
-// call sends one WebDriver command and decodes its "value" into out.
-func (c *chromium) call(method, path string, body, out any) {
-	c.tb.Helper()
-	var rd io.Reader
-	if body != nil {
-		data, _ := json.Marshal(body)
-		rd = bytes.NewReader(data)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.tb.Fatalf("WebDriver %s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		if c.waiting != "" {
-			c.tb.Fatalf("waiting for %s: WebDriver %s %s: HTTP %d: %.300s", c.waiting, method, path, resp.StatusCode, data)
-		}
-		c.tb.Fatalf("WebDriver %s %s: HTTP %d: %.300s", method, path, resp.StatusCode, data)
-	}
-	if out == nil {
-		return
-	}
-	var env struct{ Value json.RawMessage }
-	if err := json.Unmarshal(data, &env); err != nil {
-		c.tb.Fatalf("WebDriver %s %s: %v", method, path, err)
-	}
-	if err := json.Unmarshal(env.Value, out); err != nil {
-		c.tb.Fatalf("WebDriver %s %s value: %v", method, path, err)
-	}
-}
-
-// open navigates and returns once the page has loaded.
-func (c *chromium) open(u string) { c.call(http.MethodPost, "/url", map[string]string{"url": u}, nil) }
-
-func (c *chromium) find(css string) string {
-	var el map[string]string
-	c.call(http.MethodPost, "/element", map[string]string{"using": "css selector", "value": css}, &el)
-	return el[c.elemKey]
-}
-
-func (c *chromium) click(css string) {
-	c.call(http.MethodPost, "/element/"+c.find(css)+"/click", map[string]any{}, nil)
-}
-
-func (c *chromium) typeInto(css, text string) {
-	c.call(http.MethodPost, "/element/"+c.find(css)+"/value", map[string]string{"text": text}, nil)
-}
-
-func (c *chromium) text(css string) string {
-	var s string
-	c.call(http.MethodGet, "/element/"+c.find(css)+"/text", nil, &s)
-	return s
-}
-
-// eval runs a function body in the page and decodes what it returns.
-func (c *chromium) eval(script string, out any, args ...any) {
-	c.call(http.MethodPost, "/execute/sync", map[string]any{"script": script, "args": append([]any{}, args...)}, out)
-}
-
-// waitFor runs an expression on every animation frame until it is truthy
-// (within the session's 60s script timeout) and decodes its value.
-func (c *chromium) waitFor(expr string, out any) {
-	c.tb.Helper()
-	script := `var done = arguments[arguments.length - 1];
-(function check() {
-  var v;
-  try { v = (` + expr + `); } catch (e) { v = undefined; }
-  if (v) { done(v); } else { requestAnimationFrame(check); }
-})();`
-	c.waiting = expr
-	defer func() { c.waiting = "" }()
-	c.call(http.MethodPost, "/execute/async", map[string]any{"script": script, "args": []any{}}, out)
-}
-
-// screenshot saves a PNG of the viewport into the test's temporary
-// directory and, when GATEHOUSE_SCREENSHOTS names a directory, there too.
-func (c *chromium) screenshot(name string) string {
-	c.tb.Helper()
-	var b64 string
-	c.call(http.MethodGet, "/screenshot", nil, &b64)
-	png, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
-		c.tb.Fatalf("the screenshot is not a PNG (%v)", err)
-	}
-	dirs := []string{c.tb.TempDir()}
-	if d := os.Getenv("GATEHOUSE_SCREENSHOTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			c.tb.Fatal(err)
-		}
-		dirs = append(dirs, d)
-	}
-	var path string
-	for _, d := range dirs {
-		path = filepath.Join(d, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			c.tb.Fatal(err)
-		}
-	}
-	return path
-}
 
 // writePage writes the report page into a temporary file and returns its
 // file:// URL.
@@ -237,24 +41,24 @@ func TestAuditHTMLInChromium(t *testing.T) {
 	if err := AuditHTML(&page, hostileAuditReport(), AuditHTMLOptions{Title: title, Generated: fixtureTime}); err != nil {
 		t.Fatal(err)
 	}
-	c := newChromium(t, 1400, 1000)
-	c.open(writePage(t, page.Bytes()))
+	c := browsertest.New(t, 1400, 1000)
+	c.Open(writePage(t, page.Bytes()))
 	var ready string
-	c.waitFor("document.body.dataset.ready", &ready)
+	c.WaitFor("document.body.dataset.ready", &ready)
 
 	t.Run("self-contained", func(t *testing.T) {
 		var fetched []string
-		c.eval("return performance.getEntriesByType('resource').map(function (e) { return e.name; })", &fetched)
+		c.Eval("return performance.getEntriesByType('resource').map(function (e) { return e.name; })", &fetched)
 		if len(fetched) > 0 {
 			t.Errorf("the page fetched %q", fetched)
 		}
 		var docTitle string
-		c.eval("return document.title", &docTitle)
+		c.Eval("return document.title", &docTitle)
 		if docTitle != title {
 			t.Errorf("document.title = %q, want the title as text %q", docTitle, title)
 		}
 		var elements struct{ Scripts, Injected int }
-		c.eval("return {scripts: document.querySelectorAll('script').length, injected: document.querySelectorAll('img, iframe, object, embed').length}", &elements)
+		c.Eval("return {scripts: document.querySelectorAll('script').length, injected: document.querySelectorAll('img, iframe, object, embed').length}", &elements)
 		if elements.Scripts != 2 || elements.Injected != 0 {
 			t.Errorf("the page has %d script elements (want 2) and %d img, iframe, object or embed (want 0): a hostile name injected markup", elements.Scripts, elements.Injected)
 		}
@@ -262,7 +66,7 @@ func TestAuditHTMLInChromium(t *testing.T) {
 
 	t.Run("hostile names are shown as text", func(t *testing.T) {
 		var labels []string
-		c.eval("return Array.prototype.map.call(document.querySelectorAll('.rh'), function (e) { return e.textContent; })", &labels)
+		c.Eval("return Array.prototype.map.call(document.querySelectorAll('.rh'), function (e) { return e.textContent; })", &labels)
 		for _, name := range []string{hostileNames[6], hostileNames[7]} {
 			want := "iam user" + name + "@tools"
 			if !slices.Contains(labels, want) {
@@ -272,9 +76,9 @@ func TestAuditHTMLInChromium(t *testing.T) {
 	})
 
 	t.Run("a cell opens its paths", func(t *testing.T) {
-		c.click(`.cell[data-principal="user:alice"][data-account="111111111111"]`)
-		c.waitFor("!document.getElementById('panel').hidden", new(bool))
-		got := c.text("#panel")
+		c.Click(`.cell[data-principal="user:alice"][data-account="111111111111"]`)
+		c.WaitFor("!document.getElementById('panel').hidden", new(bool))
+		got := c.Text("#panel")
 		for _, want := range []string{
 			"alice → prod (111111111111)",
 			"2 roles",
@@ -291,9 +95,9 @@ func TestAuditHTMLInChromium(t *testing.T) {
 			}
 		}
 
-		c.click(`.cell[data-principal="user:alice"][data-account="333333333333"]`)
-		c.waitFor("document.getElementById('panel-title').textContent.indexOf('tools') >= 0", new(bool))
-		got = c.text("#panel")
+		c.Click(`.cell[data-principal="user:alice"][data-account="333333333333"]`)
+		c.WaitFor("document.getElementById('panel-title').textContent.indexOf('tools') >= 0", new(bool))
+		got = c.Text("#panel")
 		for _, want := range []string{
 			"ToolsReader", "conditional", "Decided by conditions the audit cannot know: aws:SourceIp",
 			"alice > Engineers > ReadOnly@prod > EngineerAccess > ToolsReader@tools",
@@ -303,41 +107,41 @@ func TestAuditHTMLInChromium(t *testing.T) {
 				t.Errorf("the panel does not show %q:\n%s", want, got)
 			}
 		}
-		c.screenshot("audit-report.png")
-		c.click("#panel-close")
-		c.waitFor("document.getElementById('panel').hidden", new(bool))
+		c.Screenshot("audit-report.png")
+		c.Click("#panel-close")
+		c.WaitFor("document.getElementById('panel').hidden", new(bool))
 	})
 
 	t.Run("findings filter", func(t *testing.T) {
 		rows := func() (sevs []string) {
-			c.eval("return Array.prototype.map.call(document.querySelectorAll('#findings-body tr'), function (r) { return r.className; })", &sevs)
+			c.Eval("return Array.prototype.map.call(document.querySelectorAll('#findings-body tr'), function (r) { return r.className; })", &sevs)
 			return sevs
 		}
 		all := rows()
 		if len(all) != 7 {
 			t.Fatalf("%d findings shown, want 7", len(all))
 		}
-		c.click("#sev-info")
-		c.waitFor("document.querySelectorAll('#findings-body tr').length === 6", new(bool))
+		c.Click("#sev-info")
+		c.WaitFor("document.querySelectorAll('#findings-body tr').length === 6", new(bool))
 		if got := rows(); slices.Contains(got, "sev-info") {
 			t.Errorf("info findings still shown after unticking info: %q", got)
 		}
-		if got := c.text("#findings-count"); got != "Showing 6 of 7 findings" {
+		if got := c.Text("#findings-count"); got != "Showing 6 of 7 findings" {
 			t.Errorf("count = %q", got)
 		}
-		c.typeInto("#finding-search", "deployer")
-		c.waitFor("document.querySelectorAll('#findings-body tr').length === 1", new(bool))
-		if got := c.text("#findings-body"); !strings.Contains(got, "TRUST-NO-MFA") {
+		c.TypeInto("#finding-search", "deployer")
+		c.WaitFor("document.querySelectorAll('#findings-body tr').length === 1", new(bool))
+		if got := c.Text("#findings-body"); !strings.Contains(got, "TRUST-NO-MFA") {
 			t.Errorf("searching deployer shows %q, want the TRUST-NO-MFA finding", got)
 		}
-		c.eval("document.getElementById('findings').scrollIntoView()", nil)
-		c.screenshot("audit-report-findings.png")
+		c.Eval("document.getElementById('findings').scrollIntoView()", nil)
+		c.Screenshot("audit-report-findings.png")
 	})
 
 	t.Run("people filter", func(t *testing.T) {
-		c.typeInto("#people-filter", "bob")
-		c.waitFor("document.querySelectorAll('.rh').length === 1", new(bool))
-		if got := c.text(".rh"); !strings.HasSuffix(got, "bob") {
+		c.TypeInto("#people-filter", "bob")
+		c.WaitFor("document.querySelectorAll('.rh').length === 1", new(bool))
+		if got := c.Text(".rh"); !strings.HasSuffix(got, "bob") {
 			t.Errorf("the filtered matrix shows %q, want bob alone", got)
 		}
 	})
@@ -347,10 +151,10 @@ func TestAuditHTMLInChromium(t *testing.T) {
 		if err := AuditHTML(&empty, emptyAuditReport(), AuditHTMLOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		c.open(writePage(t, empty.Bytes()))
-		c.waitFor("document.body.dataset.ready", new(string))
+		c.Open(writePage(t, empty.Bytes()))
+		c.WaitFor("document.body.dataset.ready", new(string))
 		var shown struct{ Matrix, NoAccess, NoFindings bool }
-		c.eval(`function shown(id) { return document.getElementById(id).offsetParent !== null; }
+		c.Eval(`function shown(id) { return document.getElementById(id).offsetParent !== null; }
 return {matrix: shown('matrix'), noAccess: shown('matrix-empty'), noFindings: shown('findings-empty')};`, &shown)
 		if shown.Matrix || !shown.NoAccess || !shown.NoFindings {
 			t.Errorf("an empty report shows %+v, want no matrix and both \"No access found.\" and \"No findings.\"", shown)
@@ -364,29 +168,29 @@ return {matrix: shown('matrix'), noAccess: shown('matrix-empty'), noFindings: sh
 			t.Fatal(err)
 		}
 		d := newAuditPageData(r)
-		c.open(writePage(t, big.Bytes()))
-		c.waitFor("document.body.dataset.ready", new(string))
+		c.Open(writePage(t, big.Bytes()))
+		c.WaitFor("document.body.dataset.ready", new(string))
 		var drawn int
-		c.eval("return document.querySelectorAll('.cell').length", &drawn)
+		c.Eval("return document.querySelectorAll('.cell').length", &drawn)
 		if cells := len(d.Cells) / 3; drawn == 0 || drawn >= cells {
 			t.Errorf("%d cells drawn of %d: want the cells in view only", drawn, cells)
 		}
 		lastAccount := d.S[d.Accounts[len(d.Accounts)-1][1]]
-		c.eval("var b = document.getElementById('m-body'); b.scrollTop = b.scrollHeight; b.scrollLeft = b.scrollWidth;", nil)
+		c.Eval("var b = document.getElementById('m-body'); b.scrollTop = b.scrollHeight; b.scrollLeft = b.scrollWidth;", nil)
 		var ends []string
-		c.waitFor(`(function () {
+		c.WaitFor(`(function () {
   var rows = document.querySelectorAll('.rh'), cols = document.querySelectorAll('.ch');
   var last = [rows[rows.length - 1].textContent, cols[cols.length - 1].textContent];
   return last[0].indexOf('vendor2') >= 0 && last[1] === `+strconv.Quote(lastAccount)+` && last;
 })()`, &ends)
 		var corner bool
-		c.eval(`var cells = document.querySelectorAll('.cell'), last = 0;
+		c.Eval(`var cells = document.querySelectorAll('.cell'), last = 0;
 for (var i = 0; i < cells.length; i++) last = Math.max(last, +cells[i].dataset.p);
 return last === `+strconv.Itoa(len(d.Principals)-1), &corner)
 		if !corner {
 			t.Error("scrolled to the end, the matrix draws no cell of the last principal")
 		}
-		c.screenshot("audit-report-scrolled.png")
+		c.Screenshot("audit-report-scrolled.png")
 	})
 }
 
@@ -424,7 +228,7 @@ func BenchmarkAuditHTMLInChromium(b *testing.B) {
 	}
 	d := newAuditPageData(r)
 	u := writePage(b, page.Bytes())
-	c := newChromium(b, 1400, 1000)
+	c := browsertest.New(b, 1400, 1000)
 	type timing struct {
 		Ready    float64 `json:"ready"`    // navigation start to the ready marker
 		Parsed   float64 `json:"parsed"`   // navigation start to domInteractive (HTML parsed, script run)
@@ -440,10 +244,10 @@ func BenchmarkAuditHTMLInChromium(b *testing.B) {
 	var runs []timing
 	b.ResetTimer()
 	for range b.N {
-		c.open("about:blank")
-		c.open(u)
+		c.Open("about:blank")
+		c.Open(u)
 		var tm timing
-		c.waitFor(`document.body.dataset.ready && (function () {
+		c.WaitFor(`document.body.dataset.ready && (function () {
   var n = performance.getEntriesByType('navigation')[0], p = performance.getEntriesByName('first-contentful-paint')[0];
   return {ready: +document.body.dataset.readyMs, script: +document.body.dataset.scriptMs, parse: +document.body.dataset.parseMs,
           draw: +document.body.dataset.drawMs, parsed: n.domInteractive,
@@ -453,7 +257,7 @@ func BenchmarkAuditHTMLInChromium(b *testing.B) {
 			b.Fatal("the page drew no cell")
 		}
 		var frames struct{ Idle, Scroll, Redraw float64 }
-		c.call(http.MethodPost, "/execute/async", map[string]any{"args": []any{}, "script": `var done = arguments[arguments.length - 1];
+		c.Call(http.MethodPost, "/execute/async", map[string]any{"args": []any{}, "script": `var done = arguments[arguments.length - 1];
 function frame(f) { var t = performance.now(); f(); requestAnimationFrame(function () { requestAnimationFrame(function () { setTimeout(function () { done2(performance.now() - t); }, 0); }); }); }
 var body = document.getElementById('m-body'), out = {}, done2;
 done2 = function (ms) {
