@@ -16,21 +16,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-// device makes a character device to write at: a null device of its own
-// when the test may create one (root in a container), /dev/null otherwise.
-// The rules refuse it before anything is written, so /dev/null is never at
-// risk once they hold; the private node keeps the machine's /dev/null safe
-// from a build where they do not.
-func device(t *testing.T, dir string) string {
-	t.Helper()
-	p := filepath.Join(dir, "null")
-	if err := syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|3); err == nil {
-		return p
-	}
-	return os.DevNull
-}
+	"github.com/gatehouse-dev/gatehouse/internal/atomicfile/filetest"
+)
 
 // scene is a directory in which a case builds what it writes at.
 type scene struct {
@@ -54,38 +42,6 @@ func (s scene) link(rel, target string) {
 	if err := os.Symlink(target, s.path(rel)); err != nil {
 		s.t.Fatal(err)
 	}
-}
-
-// listing describes every entry under root: name, kind and, for regular
-// files, content, so a test sees whatever a write changed or left behind.
-func listing(t *testing.T, root string) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		switch m := fi.Mode(); {
-		case m&fs.ModeSymlink != 0:
-			dst, _ := os.Readlink(p)
-			out = append(out, rel+" -> "+dst)
-		case m.IsRegular():
-			data, _ := os.ReadFile(p)
-			out = append(out, fmt.Sprintf("%s %v %q", rel, m.Perm(), data))
-		default:
-			out = append(out, rel+" "+m.Type().String())
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func TestWriteRules(t *testing.T) {
@@ -117,7 +73,7 @@ func TestWriteRules(t *testing.T) {
 		},
 		{
 			name:    "a link to a character device is refused",
-			setup:   func(s scene) { s.link("config", device(s.t, s.root)) },
+			setup:   func(s scene) { s.link("config", filetest.Device(s.t, s.root)) },
 			wantErr: "character device, not a regular file",
 		},
 		{
@@ -171,7 +127,7 @@ func TestWriteRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := scene{t: t, root: t.TempDir()}
 			tt.setup(s)
-			before := listing(t, s.root)
+			before := filetest.Listing(t, s.root)
 			f := Files{UID: me}
 			if tt.uid != 0 {
 				f.UID = tt.uid
@@ -181,7 +137,7 @@ func TestWriteRules(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Write() error = %v, want one containing %q", err, tt.wantErr)
 				}
-				if diff := cmp.Diff(before, listing(t, s.root)); diff != "" {
+				if diff := cmp.Diff(before, filetest.Listing(t, s.root)); diff != "" {
 					t.Errorf("a refused write changed files (-before +after):\n%s", diff)
 				}
 				return
@@ -190,7 +146,7 @@ func TestWriteRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := tt.want(s)
-			got := listing(t, s.root)
+			got := filetest.Listing(t, s.root)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("Write() left (-want +got):\n%s", diff)
 			}
@@ -270,7 +226,7 @@ func TestWriteIf(t *testing.T) {
 	if seen != path {
 		t.Errorf("check called with %q, want %q", seen, path)
 	}
-	if diff := cmp.Diff([]string{`config -rw------- "old"`}, listing(t, dir)[1:]); diff != "" {
+	if diff := cmp.Diff([]string{`config -rw------- "old"`}, filetest.Listing(t, dir)[1:]); diff != "" {
 		t.Errorf("a refused write left (-want +got):\n%s", diff)
 	}
 }

@@ -5,7 +5,6 @@ package awsconfig
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,51 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/gatehouse/internal/atomicfile"
+	"github.com/gatehouse-dev/gatehouse/internal/atomicfile/filetest"
 )
-
-// device makes a character device: a null device of the test's own when it
-// may create one (root in a container), /dev/null otherwise (which the
-// rules refuse before writing anything).
-func device(t *testing.T, dir string) string {
-	t.Helper()
-	p := filepath.Join(dir, "null")
-	if err := syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|3); err == nil {
-		return p
-	}
-	return os.DevNull
-}
-
-// tree describes every entry under root (kind, and content of regular
-// files), so a test sees whatever an update changed or left behind.
-func tree(t *testing.T, root string) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		switch m := fi.Mode(); {
-		case m&fs.ModeSymlink != 0:
-			dst, _ := os.Readlink(p)
-			out = append(out, rel+" -> "+dst)
-		case m.IsRegular():
-			data, _ := os.ReadFile(p)
-			out = append(out, fmt.Sprintf("%s %q", rel, data))
-		default:
-			out = append(out, rel+" "+m.Type().String())
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 func TestUpdateSymlinks(t *testing.T) {
 	me := os.Getuid()
@@ -80,13 +36,15 @@ func TestUpdateSymlinks(t *testing.T) {
 			},
 			want: []string{
 				". d---------", ".aws d---------", ".aws/config -> ../dotfiles/aws-config",
-				"dotfiles d---------", `dotfiles/aws-config "# mine\nx\n"`,
-				`dotfiles/aws-config.gatehouse.bak "# mine\n"`, `dotfiles/aws-config.gatehouse.lock ""`,
+				"dotfiles d---------", `dotfiles/aws-config -rw------- "# mine\nx\n"`,
+				`dotfiles/aws-config.gatehouse.bak -rw------- "# mine\n"`, `dotfiles/aws-config.gatehouse.lock -rw------- ""`,
 			},
 		},
 		{
-			name:    "a link to a device is refused and nothing is dropped beside it",
-			setup:   func(t *testing.T, root string) { link(t, device(t, root), filepath.Join(root, ".aws", "config")) },
+			name: "a link to a device is refused and nothing is dropped beside it",
+			setup: func(t *testing.T, root string) {
+				link(t, filetest.Device(t, root), filepath.Join(root, ".aws", "config"))
+			},
 			wantErr: "character device, not a regular file",
 		},
 		{
@@ -137,7 +95,7 @@ func TestUpdateSymlinks(t *testing.T) {
 			name: "a lock file that is a link is refused",
 			setup: func(t *testing.T, root string) {
 				writeTestFile(t, filepath.Join(root, ".aws", "config"), "# mine\n")
-				link(t, device(t, root), filepath.Join(root, ".aws", "config"+LockSuffix))
+				link(t, filetest.Device(t, root), filepath.Join(root, ".aws", "config"+LockSuffix))
 			},
 			wantErr: "lock file",
 		},
@@ -146,7 +104,7 @@ func TestUpdateSymlinks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			tt.setup(t, root)
-			before := tree(t, root)
+			before := filetest.Listing(t, root)
 			u := Updater{Files: atomicfile.Files{UID: me}}
 			if tt.uid != 0 {
 				u.Files.UID = tt.uid
@@ -168,7 +126,7 @@ func TestUpdateSymlinks(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Update() error = %v, want one containing %q", err, tt.wantErr)
 				}
-				if diff := cmp.Diff(before, tree(t, root)); diff != "" {
+				if diff := cmp.Diff(before, filetest.Listing(t, root)); diff != "" {
 					t.Errorf("a refused update changed files (-before +after):\n%s", diff)
 				}
 				return
@@ -176,7 +134,7 @@ func TestUpdateSymlinks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, tree(t, root)); diff != "" {
+			if diff := cmp.Diff(tt.want, filetest.Listing(t, root)); diff != "" {
 				t.Errorf("Update() left (-want +got):\n%s", diff)
 			}
 		})
