@@ -36,46 +36,34 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /device", s.handleDeviceSubmit)
 }
 
-func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
-	var req registerRequest
+// answer decodes an OIDC request's JSON body into Req, asks do, and writes
+// do's answer, or the OIDC error of a malformed body or of do.
+func answer[Req, Resp any](w http.ResponseWriter, r *http.Request, do func(Req) (Resp, *oidcError)) {
+	var req Req
 	if err := wire.DecodeJSON(r, &req); err != nil {
 		writeOIDCError(w, errInvalidRequest("malformed request body: "+err.Error()))
 		return
 	}
-	resp, oerr := s.Auth.register(req)
+	resp, oerr := do(req)
 	if oerr != nil {
 		writeOIDCError(w, oerr)
 		return
 	}
 	wire.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
+	answer(w, r, s.Auth.register)
 }
 
 func (s *Server) handleDeviceAuthorization(w http.ResponseWriter, r *http.Request) {
-	var req deviceRequest
-	if err := wire.DecodeJSON(r, &req); err != nil {
-		writeOIDCError(w, errInvalidRequest("malformed request body: "+err.Error()))
-		return
-	}
-	resp, oerr := s.Auth.startDevice(req, s.URL+"/device")
-	if oerr != nil {
-		writeOIDCError(w, oerr)
-		return
-	}
-	wire.WriteJSON(w, http.StatusOK, resp)
+	answer(w, r, func(req deviceRequest) (deviceResponse, *oidcError) {
+		return s.Auth.startDevice(req, s.URL+"/device")
+	})
 }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	var req tokenRequest
-	if err := wire.DecodeJSON(r, &req); err != nil {
-		writeOIDCError(w, errInvalidRequest("malformed request body: "+err.Error()))
-		return
-	}
-	resp, oerr := s.Auth.createToken(req)
-	if oerr != nil {
-		writeOIDCError(w, oerr)
-		return
-	}
-	wire.WriteJSON(w, http.StatusOK, resp)
+	answer(w, r, s.Auth.createToken)
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, d page.Data) {
