@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse-dev/gatehouse/internal/hint"
+	"github.com/gatehouse-dev/gatehouse/internal/sandbox"
+	"github.com/gatehouse-dev/gatehouse/internal/sandbox/oidc"
 )
 
 type dirOptions struct {
@@ -267,14 +269,14 @@ func runApprove(ctx context.Context, io streams, o approveOptions, code string) 
 func waitPending(ctx context.Context, url, userCode string, wait time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	want := strings.ToUpper(strings.ReplaceAll(userCode, "-", ""))
+	want := oidc.NormalizeUserCode(userCode)
 	for {
 		pending, err := pendingCodes(ctx, url)
 		if err != nil && ctx.Err() == nil {
 			return err
 		}
 		for _, c := range pending {
-			if want == "" || strings.ToUpper(strings.ReplaceAll(c, "-", "")) == want {
+			if want == "" || oidc.NormalizeUserCode(c) == want {
 				return nil
 			}
 		}
@@ -305,12 +307,13 @@ func pendingCodes(ctx context.Context, url string) ([]string, error) {
 	}
 	defer resp.Body.Close()
 	var out struct {
-		DeviceAuthorizations []struct {
-			UserCode string `json:"userCode"`
-		} `json:"deviceAuthorizations"`
+		DeviceAuthorizations []sandbox.PendingAuthorization `json:"deviceAuthorizations"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("listing pending sign-ins: the sandbox answered HTTP %d (%v)", resp.StatusCode, err)
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("listing pending sign-ins: the sandbox answered HTTP %d", resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, fmt.Errorf("listing pending sign-ins: reading the sandbox's answer: %w", err)
 	}
 	codes := make([]string, len(out.DeviceAuthorizations))
 	for i, a := range out.DeviceAuthorizations {
